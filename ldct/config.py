@@ -1,0 +1,127 @@
+"""Validation of the study config against ``config/schema.yaml``, with defaults filled in."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from .dicom import list_dicom_folder
+from .errors import LdctInputError
+
+
+def _validator_filling_defaults(validator_class):
+    """A JSON Schema validator class that writes each property's ``default`` into the instance."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def properties_with_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, subschema in properties.items():
+                if "default" in subschema:
+                    instance.setdefault(name, copy.deepcopy(subschema["default"]))
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": properties_with_defaults})
+
+
+_Validator = _validator_filling_defaults(jsonschema.Draft202012Validator)
+
+
+def config_key(path) -> str:
+    """A JSON path such as ['doses', 'eval', 2] as the text 'doses.eval[2]'."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def validate_config(config: dict[str, Any], schema_path: str | Path) -> dict[str, Any]:
+    """Check ``config`` against the schema and the rules a schema cannot say; fill defaults.
+
+    ``config`` is changed in place (defaults added) and returned. Any problem raises
+    :class:`LdctInputError` whose message names the offending config key.
+    """
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    error = jsonschema.exceptions.best_match(_Validator(schema).iter_errors(config))
+    if error is not None:
+        raise LdctInputError(f"config key {config_key(error.absolute_path)}: {error.message}")
+    _check_consistency(config)
+    return config
+
+
+def _check_consistency(config: dict[str, Any]) -> None:
+    images = list(image_sources(config))
+    split = config["split"]
+    for key in ("eval", "train"):
+        unknown = sorted(set(split[key]) - set(images))
+        if unknown:
+            raise LdctInputError(
+                f"config key split.{key}: unknown image id(s) {unknown}; known: {images}"
+            )
+    overlap = sorted(set(split["eval"]) & set(split["train"]))
+    if overlap:
+        raise LdctInputError(f"config key split: images {overlap} are in both eval and train")
+    labels = [dose_label(dose) for dose in config["doses"]["eval"]]
+    if len(set(labels)) != len(labels):
+        raise LdctInputError(f"config key doses.eval: doses {labels} are not distinct")
+    mtf = config["mtf"]
+    if mtf["model"] == "table" and not mtf["table"]:
+        raise LdctInputError("config key mtf.table: required when mtf.model is 'table'")
+    if mtf["model"] == "parametric" and not mtf["mtf50_lp_per_mm"] < mtf["mtf10_lp_per_mm"]:
+        raise LdctInputError(
+            "config key mtf.mtf50_lp_per_mm: must be below mtf.mtf10_lp_per_mm "
+            "(the MTF falls with frequency)"
+        )
+    window = config["metrics"]["window"]
+    if not window["low_hu"] < window["high_hu"]:
+        raise LdctInputError("config key metrics.window: low_hu must be below high_hu")
+    methods = config["denoise"]["methods"]
+    if config["stats"]["reference"] not in methods:
+        raise LdctInputError(
+            f"config key stats.reference: '{config['stats']['reference']}' is not one of "
+            f"denoise.methods {methods}"
+        )
+
+
+def image_sources(config: dict[str, Any]) -> dict[str, str]:
+    """Image id -> source: an embedded file name, or a path in the local DICOM folder."""
+    data = config["data"]
+    if data["source"] == "local_dicom":
+        if not data["local_dicom"]["folder"]:
+            raise LdctInputError(
+                "config key data.local_dicom.folder: required when data.source is 'local_dicom'"
+            )
+        return {key: str(path) for key, path in list_dicom_folder(data["local_dicom"]["folder"]).items()}
+    if not data.get("embedded"):
+        raise LdctInputError("config key data.embedded: required when data.source is 'embedded'")
+    sources: dict[str, str] = {}
+    for index, entry in enumerate(data["embedded"]):
+        if entry["image"] in sources:
+            raise LdctInputError(
+                f"config key data.embedded[{index}].image: id '{entry['image']}' is used twice"
+            )
+        sources[entry["image"]] = entry["file"]
+    return sources
+
+
+def train_images(config: dict[str, Any]) -> list[str]:
+    """Training image ids: ``split.train``, or every image not held out when it is empty."""
+    if config["split"]["train"]:
+        return list(config["split"]["train"])
+    return [image for image in image_sources(config) if image not in config["split"]["eval"]]
+
+
+def dose_label(dose: float) -> str:
+    """The text of a dose in file names and wildcards: shortest round-trip form, e.g. '0.05'."""
+    return format(float(dose), "g")
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a YAML config file, naming the file when it is not valid YAML."""
+    try:
+        return yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise LdctInputError(f"{path}: cannot read the config file ({error})") from error

@@ -1,0 +1,79 @@
+"""Stored DICOM pixel values to Hounsfield units, padding handling and centre cropping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydicom.dataset import Dataset
+
+from .errors import LdctInputError
+
+#: The lowest attenuation a reconstructed CT pixel can hold, HU. Anything below is
+#: outside-field-of-view fill (e.g. -2000 or -3024 HU), not tissue.
+MIN_TISSUE_HU = -1024.0
+
+
+def padding_mask(dataset: Dataset, pixels: np.ndarray) -> np.ndarray:
+    """Pixels marked as padding by Pixel Padding Value (and Range Limit, when present)."""
+    if "PixelPaddingValue" not in dataset:
+        return np.zeros(pixels.shape, dtype=bool)
+    first = int(dataset.PixelPaddingValue)
+    last = int(dataset.get("PixelPaddingRangeLimit", first))
+    low, high = min(first, last), max(first, last)
+    return (pixels >= low) & (pixels <= high)
+
+
+def to_hu(dataset: Dataset, pixels: np.ndarray, fill_hu: float = -1000.0) -> tuple[np.ndarray, int]:
+    """Apply the modality rescale, then replace padding and outside-FOV pixels by ``fill_hu``.
+
+    HU = stored value x RescaleSlope + RescaleIntercept. Pixels flagged by Pixel Padding
+    Value, and pixels below :data:`MIN_TISSUE_HU` (the outside-of-scan-circle fill many
+    scanners write without a padding tag), become ``fill_hu`` (default: air, -1000 HU).
+
+    Returns the float32 HU image and the number of pixels filled.
+    """
+    slope = float(dataset.get("RescaleSlope", 1.0))
+    intercept = float(dataset.get("RescaleIntercept", 0.0))
+    hu = pixels.astype(np.float64) * slope + intercept
+    fill = padding_mask(dataset, pixels) | (hu < MIN_TISSUE_HU)
+    hu[fill] = fill_hu
+    return hu.astype(np.float32), int(fill.sum())
+
+
+def centre_crop(image: np.ndarray, rows: int, cols: int) -> tuple[np.ndarray, tuple[int, int]]:
+    """The central ``rows`` x ``cols`` window of ``image`` (pixels), clipped to the image size.
+
+    Returns the crop (a copy) and the (row, col) of its top-left pixel in ``image``.
+    """
+    rows, cols = min(rows, image.shape[0]), min(cols, image.shape[1])
+    top = (image.shape[0] - rows) // 2
+    left = (image.shape[1] - cols) // 2
+    return image[top : top + rows, left : left + cols].copy(), (top, left)
+
+
+def slice_metadata(dataset: Dataset, path: str | Path) -> dict[str, Any]:
+    """What downstream steps and readers need from the DICOM header of ``path``, JSON-ready.
+
+    Pixel Spacing (row, column; mm) is required: the MTF is defined in lp/mm.
+    """
+    spacing = dataset.get("PixelSpacing")
+    if not spacing or len(spacing) != 2 or min(float(v) for v in spacing) <= 0:
+        raise LdctInputError(f"{path}: Pixel Spacing (0028,0030) is missing or not positive")
+    return {
+        "pixel_spacing_mm": [float(spacing[0]), float(spacing[1])],
+        "rescale_slope": float(dataset.get("RescaleSlope", 1.0)),
+        "rescale_intercept": float(dataset.get("RescaleIntercept", 0.0)),
+        "pixel_padding_value": (
+            int(dataset.PixelPaddingValue) if "PixelPaddingValue" in dataset else None
+        ),
+        "sop_instance_uid": str(dataset.get("SOPInstanceUID", "")),
+        "series_instance_uid": str(dataset.get("SeriesInstanceUID", "")),
+        "study_instance_uid": str(dataset.get("StudyInstanceUID", "")),
+        "body_part_examined": str(dataset.get("BodyPartExamined", "")),
+        "slice_thickness_mm": (
+            float(dataset.SliceThickness) if dataset.get("SliceThickness") not in (None, "") else None
+        ),
+        "original_shape": [int(dataset.Rows), int(dataset.Columns)],
+    }

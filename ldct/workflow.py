@@ -1,0 +1,36 @@
+"""What every rule script shares: logging to the rule's log file and one-line user errors."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Callable
+
+from .errors import LdctInputError
+
+
+def run_rule(snakemake, step: Callable[[], None]) -> None:
+    """Run ``step`` inside a Snakemake ``script:`` job.
+
+    Log records (INFO and above) go to ``snakemake.log[0]``. A :class:`LdctInputError`
+    (a bad file or config value) is written to the log and, as a single ``ldct:`` line, to
+    the terminal, and the job exits with status 1; Snakemake then deletes the job's
+    outputs. Any other exception is logged with its traceback and re-raised.
+    """
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        handlers=[logging.FileHandler(snakemake.log[0], mode="w")],
+        force=True,
+    )
+    logging.info("rule %s, wildcards %s", snakemake.rule, dict(snakemake.wildcards.items()))
+    try:
+        step()
+    except LdctInputError as error:
+        logging.error("%s", error)
+        print(f"ldct: {error}", file=sys.stderr)
+        sys.exit(1)
+    except Exception:
+        logging.exception("unexpected error")
+        raise
+    logging.info("done")

@@ -1,0 +1,15 @@
+"""Rule collect_metrics: one table of every per-image metric row, eval images only."""
+
+from ldct.split import check_eval_rows
+from ldct.storage import read_table, write_table
+from ldct.workflow import run_rule
+
+
+def main():
+    rows = [row for path in snakemake.input.tables for row in read_table(path)]
+    check_eval_rows(rows, read_table(snakemake.input.split))
+    rows.sort(key=lambda row: (-float(row["dose"]), row["method"], row["image"], int(row["realization"])))
+    write_table(snakemake.output.table, rows, list(rows[0]))
+
+
+run_rule(snakemake, main)

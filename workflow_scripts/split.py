@@ -1,0 +1,17 @@
+"""Rule split: the train / eval table, refusing an eval slice that also appears in training."""
+
+from ldct.split import split_table
+from ldct.storage import load_image, write_table
+from ldct.workflow import run_rule
+
+
+def main():
+    images = {}
+    for path in snakemake.input.images:
+        image, meta = load_image(path)
+        images[meta["image"]] = (image, meta)
+    rows = split_table(images, snakemake.params.eval_images, snakemake.params.train_images)
+    write_table(snakemake.output.table, rows, list(rows[0]))
+
+
+run_rule(snakemake, main)

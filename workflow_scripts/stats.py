@@ -1,0 +1,19 @@
+"""Rule stats: per dose x method x metric summary and paired t-tests against the reference."""
+
+from ldct.metrics import METRIC_NAMES
+from ldct.stats import STATS_COLUMNS, summarize
+from ldct.storage import read_table, write_table
+from ldct.workflow import run_rule
+
+
+def main():
+    summary = summarize(
+        read_table(snakemake.input.table),
+        METRIC_NAMES,
+        reference_method=snakemake.params.reference,
+        alpha=snakemake.params.alpha,
+    )
+    write_table(snakemake.output.table, summary, STATS_COLUMNS)
+
+
+run_rule(snakemake, main)

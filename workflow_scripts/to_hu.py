@@ -1,0 +1,30 @@
+"""Rule to_hu: decoded DICOM -> float32 HU, padding to air, centre crop, JSON sidecar."""
+
+import logging
+
+from ldct.dicom import read_ct_slice
+from ldct.hu import centre_crop, slice_metadata, to_hu
+from ldct.storage import save_image
+from ldct.workflow import run_rule
+
+
+def main():
+    path = snakemake.input.dicom
+    dataset, pixels = read_ct_slice(path)
+    meta = slice_metadata(dataset, path)
+    hu, filled = to_hu(dataset, pixels, fill_hu=snakemake.params.fill_hu)
+    crop, origin = centre_crop(hu, snakemake.params.rows, snakemake.params.cols)
+    if crop.shape != (snakemake.params.rows, snakemake.params.cols):
+        logging.warning("image %s is smaller than the crop: kept %s", hu.shape, crop.shape)
+    logging.info("%d padding / outside-FOV pixels set to %s HU", filled, snakemake.params.fill_hu)
+    meta.update(
+        image=snakemake.wildcards.image,
+        filled_pixels=filled,
+        fill_hu=snakemake.params.fill_hu,
+        crop_origin=list(origin),
+        units="HU",
+    )
+    save_image(snakemake.output.image, crop, meta)
+
+
+run_rule(snakemake, main)
