@@ -7,6 +7,15 @@ configfile: "config/config.yaml"
 
 
 include: "rules/common.smk"
+
+
+wildcard_constraints:
+    image=IMAGE_ID_PATTERN,
+    dose=r"[0-9.e+\-]+",
+    realization=r"\d+",
+    method="|".join(METHODS),
+
+
 include: "rules/data.smk"
 include: "rules/simulate.smk"
 include: "rules/denoise.smk"
@@ -14,6 +23,6 @@ include: "rules/evaluate.smk"
 
 
 rule all:
+    default_target: True
     input:
         study_targets(),
-    default_target: True

@@ -5,11 +5,6 @@ from ldct.dicom import IMAGE_ID_PATTERN, embedded_dicom_path
 from ldct.errors import LdctInputError
 from snakemake.exceptions import WorkflowError
 
-# Rule scripts import ldct from this checkout, also inside per-rule software environments.
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    filter(None, [workflow.basedir, os.environ.get("PYTHONPATH")])
-)
-
 try:
     validate_config(config, os.path.join(workflow.basedir, "config", "schema.yaml"))
     IMAGE_SOURCES = image_sources(config)
@@ -21,13 +16,6 @@ TRAIN_IMAGES = train_images(config)
 EVAL_DOSES = [dose_label(dose) for dose in config["doses"]["eval"]]
 REALIZATIONS = list(range(config["realizations"]))
 METHODS = list(config["denoise"]["methods"])
-
-
-wildcard_constraints:
-    image=IMAGE_ID_PATTERN,
-    dose=r"[0-9.e+\-]+",
-    realization=r"\d+",
-    method="|".join(METHODS),
 
 
 def dicom_source(wildcards):
@@ -58,7 +46,7 @@ def all_hu_images():
 
 
 def study_targets():
-    """What ``rule all`` builds: the curve, the split, and the metric and statistics tables."""
+    """The default targets: the MTF curve, the split, the metric and statistics tables."""
     return [
         "results/mtf/mtf_curve.tsv",
         "results/split.tsv",

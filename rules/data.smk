@@ -19,14 +19,14 @@ rule to_hu:
     output:
         image="results/hu/{image}.npy",
         meta="results/hu/{image}.json",
-    params:
-        fill_hu=config["hu"]["fill_hu"],
-        rows=config["hu"]["crop"]["rows"],
-        cols=config["hu"]["crop"]["cols"],
     log:
         "results/logs/to_hu/{image}.log",
     conda:
         "../envs/data.yaml"
+    params:
+        fill_hu=config["hu"]["fill_hu"],
+        rows=config["hu"]["crop"]["rows"],
+        cols=config["hu"]["crop"]["cols"],
     script:
         "../workflow_scripts/to_hu.py"
 
@@ -37,12 +37,12 @@ rule split:
         images=all_hu_images(),
     output:
         table="results/split.tsv",
-    params:
-        eval_images=EVAL_IMAGES,
-        train_images=TRAIN_IMAGES,
     log:
         "results/logs/split.log",
     conda:
         "../envs/science.yaml"
+    params:
+        eval_images=EVAL_IMAGES,
+        train_images=TRAIN_IMAGES,
     script:
         "../workflow_scripts/split.py"

@@ -5,13 +5,13 @@ rule denoise:
     output:
         image="results/denoised/{method}/{image}/dose{dose}/r{realization}.npy",
         meta="results/denoised/{method}/{image}/dose{dose}/r{realization}.json",
-    params:
-        parameters=lambda wildcards: config["denoise"]["parameters"][wildcards.method],
     log:
         "results/logs/denoise/{method}/{image}/dose{dose}/r{realization}.log",
     benchmark:
         "results/benchmarks/denoise/{method}/{image}/dose{dose}/r{realization}.tsv"
     conda:
         "../envs/science.yaml"
+    params:
+        parameters=lambda wildcards: config["denoise"]["parameters"][wildcards.method],
     script:
         "../workflow_scripts/denoise.py"

@@ -5,12 +5,12 @@ rule metrics:
         reference="results/hu/{image}.npy",
     output:
         table="results/metrics/per_image/{method}/{image}/dose{dose}/r{realization}.tsv",
-    params:
-        window=config["metrics"]["window"],
     log:
         "results/logs/metrics/{method}/{image}/dose{dose}/r{realization}.log",
     conda:
         "../envs/science.yaml"
+    params:
+        window=config["metrics"]["window"],
     script:
         "../workflow_scripts/metrics.py"
 
@@ -39,12 +39,12 @@ rule stats:
         table="results/metrics/metrics.tsv",
     output:
         table="results/stats/stats.tsv",
-    params:
-        reference=config["stats"]["reference"],
-        alpha=config["stats"]["alpha"],
     log:
         "results/logs/stats.log",
     conda:
         "../envs/science.yaml"
+    params:
+        reference=config["stats"]["reference"],
+        alpha=config["stats"]["alpha"],
     script:
         "../workflow_scripts/stats.py"

@@ -2,12 +2,12 @@ rule mtf_curve:
     """The CT unit's MTF, as the table every simulation interpolates (frequency in lp/mm)."""
     output:
         table="results/mtf/mtf_curve.tsv",
-    params:
-        mtf=config["mtf"],
     log:
         "results/logs/mtf_curve.log",
     conda:
         "../envs/science.yaml"
+    params:
+        mtf=config["mtf"],
     script:
         "../workflow_scripts/mtf_curve.py"
 
@@ -20,16 +20,16 @@ rule simulate:
     output:
         image="results/simulated/{image}/dose{dose}/r{realization}.npy",
         meta="results/simulated/{image}/dose{dose}/r{realization}.json",
-    params:
-        dose=lambda wildcards: float(wildcards.dose),
-        realization=lambda wildcards: int(wildcards.realization),
-        seed=config["seed"],
-        noise=config["noise"],
     log:
         "results/logs/simulate/{image}/dose{dose}/r{realization}.log",
     benchmark:
         "results/benchmarks/simulate/{image}/dose{dose}/r{realization}.tsv"
     conda:
         "../envs/science.yaml"
+    params:
+        dose=lambda wildcards: float(wildcards.dose),
+        realization=lambda wildcards: int(wildcards.realization),
+        seed=config["seed"],
+        noise=config["noise"],
     script:
         "../workflow_scripts/simulate.py"

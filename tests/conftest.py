@@ -1,0 +1,64 @@
+"""Shared helpers: run the workflow of this checkout in a temporary working directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def make_workdir(path: Path, *extra_configs: Path) -> Path:
+    """A working directory holding the default config and the given extra configs in config/."""
+    (path / "config").mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "config" / "config.yaml", path / "config" / "config.yaml")
+    for config in extra_configs:
+        shutil.copy(config, path / "config" / Path(config).name)
+    return path
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run this checkout's Snakefile in ``workdir``; returns the finished process (text output)."""
+    command = SNAKEMAKE + ["-s", str(REPO / "Snakefile"), "-d", str(workdir), *args]
+    process = subprocess.run(
+        command,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+    if check and process.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(command)} exited {process.returncode}\n{process.stdout}\n{process.stderr}"
+        )
+    return process
+
+
+def job_counts(dry_run_output: str) -> dict[str, int]:
+    """Rule -> job count from the 'Job stats' table of a dry run."""
+    counts: dict[str, int] = {}
+    lines = iter(dry_run_output.splitlines())
+    for line in lines:
+        if line.startswith("Job stats:"):
+            break
+    for line in lines:
+        fields = line.split()
+        if len(fields) == 2 and fields[1].isdigit() and fields[0] != "total":
+            counts[fields[0]] = int(fields[1])
+        elif fields and fields[0] == "total":
+            break
+    return counts
+
+
+@pytest.fixture(scope="session")
+def tiny_study(tmp_path_factory) -> Path:
+    """A working directory in which the whole DAG has run on config/test.yaml."""
+    workdir = make_workdir(tmp_path_factory.mktemp("tiny_study"), REPO / "config" / "test.yaml")
+    snakemake(workdir, "--configfile", "config/test.yaml", "--cores", "2")
+    return workdir
