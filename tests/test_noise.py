@@ -151,7 +151,9 @@ def test_full_dose_adds_nothing():
 
 
 def _radial_profile(power: np.ndarray, frequency: np.ndarray, width: float) -> np.ndarray:
-    index = np.floor(frequency / width).astype(int)
+    # Rings of `width`; the two innermost are merged (the first alone holds only 44 bins,
+    # too few for a 10 % tolerance with 20 realizations).
+    index = np.maximum(np.floor(frequency / width).astype(int), 1)
     keep = frequency > 0  # no DC bin
     counts = np.bincount(index[keep], minlength=index.max() + 1)
     sums = np.bincount(index[keep], weights=power[keep], minlength=index.max() + 1)
@@ -248,10 +250,8 @@ def test_simulation_seed_entropy_is_fixed():
     assert simulation_seed(20210621, "abdomen", 0.05, 3).entropy == [20210621, image_key, 50000, 3]
     assert simulation_seed(20210621, "abdomen", 0.75, 0).entropy == [20210621, image_key, 750000, 0]
     assert simulation_seed(1, "abdomen", 1.0, 9).entropy[2] == 1_000_000
-    # Fixed across Python runs and machines: a literal value of the SHA-256 key.
-    assert image_key == int.from_bytes(
-        bytes.fromhex(hashlib.sha256("abdomen".encode("utf-8")).hexdigest())[:8], "little"
-    )
+    # Fixed across Python runs and machines: the literal value of that SHA-256 key.
+    assert image_key == 6987833679649553180
     # The generator behind it equals one seeded by hand with that list.
     by_hand = np.random.default_rng(np.random.SeedSequence([20210621, image_key, 50000, 3]))
     from_ldct = np.random.default_rng(simulation_seed(20210621, "abdomen", 0.05, 3))
