@@ -115,13 +115,6 @@ def train_images(config: dict[str, Any]) -> list[str]:
 
 
 def dose_label(dose: float) -> str:
-    """The text of a dose in file names and wildcards: shortest round-trip form, e.g. '0.05'."""
-    return format(float(dose), "g")
+    """The text of a dose in file names and wildcards: the shortest exact form, e.g. '0.05'."""
+    return repr(float(dose))
 
-
-def load_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a YAML config file, naming the file when it is not valid YAML."""
-    try:
-        return yaml.safe_load(Path(path).read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise LdctInputError(f"{path}: cannot read the config file ({error})") from error

@@ -60,7 +60,13 @@ def summarize(
     for row in rows:
         unit = (str(row["image"]), int(row["realization"]))
         for metric in metrics:
-            values[(float(row["dose"]), str(row["method"]), metric)][unit] = float(row[metric])
+            sample = values[(float(row["dose"]), str(row["method"]), metric)]
+            if unit in sample:
+                raise ValueError(
+                    f"two metric rows for dose {row['dose']}, method {row['method']}, "
+                    f"image {unit[0]}, realization {unit[1]}"
+                )
+            sample[unit] = float(row[metric])
     methods = sorted({key[1] for key in values})
     if reference_method not in methods:
         raise ValueError(f"reference method '{reference_method}' has no metric rows")

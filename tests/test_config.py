@@ -80,4 +80,6 @@ def test_bad_values_name_their_key(change, message):
 def test_key_paths_and_dose_labels():
     assert config_key(["doses", "eval", 2]) == "doses.eval[2]"
     assert config_key([]) == "(top level)"
-    assert [dose_label(d) for d in (1.0, 0.75, 0.5, 0.05, 0.01)] == ["1", "0.75", "0.5", "0.05", "0.01"]
+    labels = [dose_label(d) for d in (1, 0.75, 0.5, 0.05, 0.01, 0.1234567891)]
+    assert labels == ["1.0", "0.75", "0.5", "0.05", "0.01", "0.1234567891"]
+    assert all(float(label) == d for label, d in zip(labels, (1, 0.75, 0.5, 0.05, 0.01, 0.1234567891)))
