@@ -24,6 +24,7 @@ rule to_hu:
     conda:
         "../envs/data.yaml"
     params:
+        source=lambda wildcards: IMAGE_SOURCES[wildcards.image],
         fill_hu=config["hu"]["fill_hu"],
         rows=config["hu"]["crop"]["rows"],
         cols=config["hu"]["crop"]["cols"],

@@ -19,6 +19,7 @@ from ldct.mtf import (
     curve_table,
     generalized_gaussian_parameters,
     mtf_filter,
+    mtf_from_config,
     parametric_mtf,
     radial_frequency,
     read_mtf_table,
@@ -228,3 +229,17 @@ def test_curve_table_small_range():
     assert_allclose([row["frequency_lp_per_mm"] for row in rows],
                     [0.0, 0.005, 0.01, 0.015, 0.02], rtol=0, atol=1e-15)
     assert [row["mtf"] for row in rows] == [1.0] * 5
+
+
+def test_mtf_from_config_picks_the_model(tmp_path):
+    """config section mtf: 'parametric' uses MTF50/MTF10, 'table' reads and interpolates the file."""
+    parametric = mtf_from_config(
+        {"model": "parametric", "mtf50_lp_per_mm": 0.35, "mtf10_lp_per_mm": 0.6, "table": None}
+    )
+    assert_allclose(parametric(np.array([0.35, 0.6])), [0.5, 0.1], rtol=1e-12)
+    table = tmp_path / "mtf.csv"
+    table.write_text("frequency,mtf\n0,1\n1.0,0\n")
+    tabulated = mtf_from_config(
+        {"model": "table", "mtf50_lp_per_mm": 0.35, "mtf10_lp_per_mm": 0.6, "table": str(table)}
+    )
+    assert_allclose(tabulated(np.array([0.0, 0.25, 0.5, 1.5])), [1.0, 0.75, 0.5, 0.0], atol=1e-12)

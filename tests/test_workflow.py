@@ -150,3 +150,28 @@ def test_bad_config_stops_with_a_message_naming_the_key(tmp_path, change, key):
     output = process.stdout + process.stderr
     assert f"ldct: config key {key}" in output, output
     assert not (workdir / "results").exists()
+
+
+def test_tabulated_mtf_reaches_the_curve_the_simulations_use(tmp_path):
+    """mtf.model table: the mtf_curve rule writes the user's table, interpolated, 0 beyond it."""
+    workdir = make_workdir(tmp_path, REPO / "config" / "test.yaml")
+    (workdir / "scanner_mtf.txt").write_text("# lp/mm  MTF\n0 1\n0.4 0.6\n1.0 0\n")
+    config = {"mtf": {"model": "table", "table": "scanner_mtf.txt", "curve_max_lp_per_mm": 1.2}}
+    (workdir / "config" / "table.yaml").write_text(yaml.safe_dump(config))
+    snakemake(
+        workdir,
+        "--configfile",
+        "config/test.yaml",
+        "config/table.yaml",
+        "--cores",
+        "1",
+        "results/mtf/mtf_curve.tsv",
+    )
+    curve = {
+        round(float(row["frequency_lp_per_mm"]), 3): float(row["mtf"])
+        for row in read_table(workdir / "results/mtf/mtf_curve.tsv")
+    }
+    assert len(curve) == 241
+    assert curve[0.0] == 1.0 and curve[0.4] == pytest.approx(0.6)
+    assert curve[0.2] == pytest.approx(0.8) and curve[0.7] == pytest.approx(0.3)
+    assert curve[1.0] == 0.0 and curve[1.2] == 0.0

@@ -19,6 +19,7 @@ def main():
     logging.info("%d padding / outside-FOV pixels set to %s HU", filled, snakemake.params.fill_hu)
     meta.update(
         image=snakemake.wildcards.image,
+        source=snakemake.params.source,
         filled_pixels=filled,
         fill_hu=snakemake.params.fill_hu,
         crop_origin=list(origin),
