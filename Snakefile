@@ -18,6 +18,7 @@ wildcard_constraints:
 
 include: "rules/data.smk"
 include: "rules/simulate.smk"
+include: "rules/train.smk"
 include: "rules/denoise.smk"
 include: "rules/evaluate.smk"
 

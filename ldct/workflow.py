@@ -12,25 +12,31 @@ from .errors import LdctInputError
 def run_rule(snakemake, step: Callable[[], None]) -> None:
     """Run ``step`` inside a Snakemake ``script:`` job.
 
-    Log records (INFO and above) go to ``snakemake.log[0]``. A :class:`LdctInputError`
+    Log records (INFO and above) and everything written to stderr (progress bars, library
+    warnings) go to ``snakemake.log[0]``. A :class:`LdctInputError`
     (a bad file or config value) is written to the log and, as a single ``ldct:`` line, to
     the terminal, and the job exits with status 1; Snakemake then deletes the job's
     outputs. Any other exception is logged with its traceback and re-raised.
     """
+    terminal = sys.stderr
+    log = open(snakemake.log[0], "w", buffering=1)
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(message)s",
-        handlers=[logging.FileHandler(snakemake.log[0], mode="w")],
+        handlers=[logging.StreamHandler(log)],
         force=True,
     )
     logging.info("rule %s, wildcards %s", snakemake.rule, dict(snakemake.wildcards.items()))
+    sys.stderr = log
     try:
         step()
     except LdctInputError as error:
         logging.error("%s", error)
-        print(f"ldct: {error}", file=sys.stderr)
+        print(f"ldct: {error}", file=terminal)
         sys.exit(1)
     except Exception:
         logging.exception("unexpected error")
         raise
+    finally:
+        sys.stderr = terminal
     logging.info("done")

@@ -1,0 +1,212 @@
+"""The training loop shared by pretraining and fine-tuning: Adam, MSE, resumable epochs.
+
+Every epoch's batches come from ``epoch_batches(epoch)``, which must be a pure function of
+the epoch number (the callers seed it from (seed, epoch)), so a run resumed from the
+checkpoint written after epoch k continues exactly as the uninterrupted run would: with
+``deterministic=True`` on the CPU the final weights are bitwise identical.
+
+The checkpoint (model, optimizer, history, a fingerprint of the settings) is rewritten
+atomically after every epoch. It is resumed only when its fingerprint matches the current
+settings (the number of epochs excluded, so a longer run continues a shorter one) and it does
+not lie beyond the requested number of epochs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from .errors import LdctInputError
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+"""(noisy, clean) tensors of shape (N, 1, H, W) in network units."""
+
+HISTORY_COLUMNS = (
+    "epoch",
+    "steps",
+    "learning_rate",
+    "loss",
+    "val_psnr_db",
+    "val_input_psnr_db",
+    "seconds",
+)
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Optimisation settings of one training run.
+
+    ``learning_rate`` is Adam's step size; at each epoch listed in ``lr_milestones`` (1-based,
+    the epoch that starts with the lower rate) it is multiplied by 0.1. ``precision`` is
+    ``float32`` or ``bfloat16`` (autocast; the loss is taken in float32). ``device`` is
+    ``auto`` (CUDA when available), ``cpu`` or ``cuda``.
+    """
+
+    epochs: int
+    learning_rate: float = 1e-3
+    lr_milestones: tuple[int, ...] = field(default_factory=tuple)
+    precision: str = "float32"
+    device: str = "auto"
+    deterministic: bool = False
+
+    def fingerprint(self, extra: dict[str, Any]) -> str:
+        """Hash of everything that shapes the weights except the number of epochs."""
+        settings = {k: v for k, v in asdict(self).items() if k not in ("epochs", "device")}
+        text = json.dumps({"settings": settings, "extra": extra}, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto`` -> CUDA when present, else CPU; ``cuda`` without a GPU is an input error."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise LdctInputError("config key dncnn.device: 'cuda' asked for, but no CUDA GPU is visible")
+    if device not in ("cpu", "cuda"):
+        raise LdctInputError(f"config key dncnn.device: expected auto, cpu or cuda, got '{device}'")
+    return torch.device(device)
+
+
+def psnr_db(estimate: torch.Tensor, reference: torch.Tensor, data_range: float = 1.0) -> float:
+    """Mean over the batch of per-image PSNR (dB) for a peak of ``data_range``."""
+    errors = ((estimate.float() - reference.float()) ** 2).flatten(1).mean(dim=1)
+    return float((10 * torch.log10(data_range**2 / errors)).mean())
+
+
+def _set_train_mode(model: nn.Module) -> None:
+    """Training mode, except batch norms whose parameters are frozen use their running stats."""
+    model.train()
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d) and not any(
+            parameter.requires_grad for parameter in module.parameters()
+        ):
+            module.eval()
+
+
+def _load_resume_state(path: Path, fingerprint: str, epochs: int) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # a checkpoint cut short by a kill cannot be read
+        logging.warning("ignoring unreadable checkpoint %s (%s)", path, error)
+        return None
+    if state.get("fingerprint") != fingerprint:
+        logging.info("checkpoint %s has other settings: training from the start", path)
+        return None
+    if state["epoch"] > epochs:
+        logging.info("checkpoint %s is past epoch %d: training from the start", path, epochs)
+        return None
+    return state
+
+
+def train(
+    model: nn.Module,
+    epoch_batches: Callable[[int], Iterable[Batch]],
+    steps_per_epoch: int,
+    validate: Callable[[nn.Module, torch.device], tuple[float, float]],
+    settings: TrainingSettings,
+    checkpoint_path: str | os.PathLike,
+    fingerprint_extra: dict[str, Any],
+    on_epoch_end: Callable[[int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Train the parameters of ``model`` that require gradients; return the per-epoch history.
+
+    ``validate(model, device)`` returns (PSNR of the output, PSNR of the input) in dB on
+    held-out data; it runs after every epoch. ``on_epoch_end(epoch)`` runs after the
+    epoch's checkpoint is written.
+    """
+    device = resolve_device(settings.device)
+    torch.use_deterministic_algorithms(settings.deterministic)
+    model.to(device)
+    parameters = [parameter for parameter in model.parameters() if parameter.requires_grad]
+    optimizer = torch.optim.Adam(parameters, lr=settings.learning_rate)
+    checkpoint_path = Path(checkpoint_path)
+    fingerprint = settings.fingerprint(fingerprint_extra)
+    history: list[dict[str, Any]] = []
+    first_epoch = 1
+    resumed = _load_resume_state(checkpoint_path, fingerprint, settings.epochs)
+    if resumed is not None:
+        model.load_state_dict(resumed["model"])
+        optimizer.load_state_dict(resumed["optimizer"])
+        history, first_epoch = list(resumed["history"]), resumed["epoch"] + 1
+        logging.info("resuming from %s after epoch %d", checkpoint_path, resumed["epoch"])
+    autocast = settings.precision == "bfloat16"
+    for epoch in range(first_epoch, settings.epochs + 1):
+        rate = settings.learning_rate * 0.1 ** sum(epoch >= m for m in settings.lr_milestones)
+        for group in optimizer.param_groups:
+            group["lr"] = rate
+        _set_train_mode(model)
+        start, losses = time.perf_counter(), []
+        bar = tqdm(
+            epoch_batches(epoch),
+            total=steps_per_epoch,
+            desc=f"epoch {epoch}/{settings.epochs}",
+            unit="batch",
+            mininterval=5.0,
+        )
+        for noisy, clean in bar:
+            noisy, clean = noisy.to(device), clean.to(device)
+            optimizer.zero_grad(set_to_none=True)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+                output = model(noisy)
+            loss = nn.functional.mse_loss(output.float(), clean)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+            bar.set_postfix(loss=f"{losses[-1]:.3g}", refresh=False)
+        bar.close()
+        model.eval()
+        with torch.no_grad():
+            val_psnr, val_input_psnr = validate(model, device)
+        row = {
+            "epoch": epoch,
+            "steps": epoch * steps_per_epoch,
+            "learning_rate": rate,
+            "loss": float(np.mean(losses)),
+            "val_psnr_db": val_psnr,
+            "val_input_psnr_db": val_input_psnr,
+            "seconds": time.perf_counter() - start,
+        }
+        history.append(row)
+        logging.info(
+            "epoch %d/%d: loss %.4g, validation PSNR %.2f dB (input %.2f dB), %.1f s",
+            epoch,
+            settings.epochs,
+            row["loss"],
+            val_psnr,
+            val_input_psnr,
+            row["seconds"],
+        )
+        _save_resume_state(checkpoint_path, model, optimizer, epoch, history, fingerprint)
+        if on_epoch_end is not None:
+            on_epoch_end(epoch)
+    model.eval()
+    return history
+
+
+def _save_resume_state(path, model, optimizer, epoch, history, fingerprint) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "epoch": epoch,
+            "history": history,
+            "fingerprint": fingerprint,
+        },
+        partial,
+    )
+    os.replace(partial, path)

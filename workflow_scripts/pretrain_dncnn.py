@@ -1,0 +1,26 @@
+"""Rule pretrain_dncnn: the original DnCNN, trained on noisy natural images."""
+
+import torch
+
+from ldct.dncnn import file_sha256, save_checkpoint
+from ldct.pretrain import pretrain
+from ldct.storage import save_json, write_table
+from ldct.training import HISTORY_COLUMNS
+from ldct.workflow import run_rule
+
+
+def main():
+    torch.set_num_threads(snakemake.threads)
+    model, history, manifest = pretrain(
+        snakemake.params.settings,
+        snakemake.params.seed,
+        snakemake.params.checkpoint,
+        snakemake.params.device,
+    )
+    save_checkpoint(snakemake.output.model, model, {"manifest": "manifest.json"})
+    write_table(snakemake.output.epochs, history, HISTORY_COLUMNS)
+    manifest["sha256"] = file_sha256(snakemake.output.model)
+    save_json(snakemake.output.manifest, manifest)
+
+
+run_rule(snakemake, main)
