@@ -14,6 +14,7 @@ wildcard_constraints:
     dose=r"[0-9.e+\-]+",
     realization=r"\d+",
     method="|".join(METHODS),
+    variant="dncnn_tra|dncnn_full",
 
 
 include: "rules/data.smk"

@@ -49,7 +49,25 @@ def validate_config(config: dict[str, Any], schema_path: str | Path) -> dict[str
     if error is not None:
         raise LdctInputError(f"config key {config_key(error.absolute_path)}: {error.message}")
     _check_consistency(config)
+    _sort_keys(config)
     return config
+
+
+def _sort_keys(value: Any) -> None:
+    """Order every mapping's keys alphabetically, in place (nested ones too).
+
+    Snakemake compares a job's params with the last run's by their text, so the same settings
+    written in another key order (or merged from several config files) must not look changed.
+    """
+    if isinstance(value, dict):
+        items = sorted(value.items())
+        value.clear()
+        value.update(items)
+        for item in value.values():
+            _sort_keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            _sort_keys(item)
 
 
 def _check_consistency(config: dict[str, Any]) -> None:
@@ -78,12 +96,41 @@ def _check_consistency(config: dict[str, Any]) -> None:
     window = config["metrics"]["window"]
     if not window["low_hu"] < window["high_hu"]:
         raise LdctInputError("config key metrics.window: low_hu must be below high_hu")
+    _check_dncnn(config)
     methods = config["denoise"]["methods"]
     if config["stats"]["reference"] not in methods:
         raise LdctInputError(
             f"config key stats.reference: '{config['stats']['reference']}' is not one of "
             f"denoise.methods {methods}"
         )
+
+
+def _check_dncnn(config: dict[str, Any]) -> None:
+    dncnn = config["dncnn"]
+    low, high = dncnn["hu_window"]
+    if not low < high:
+        raise LdctInputError("config key dncnn.hu_window: the first value must be below the second")
+    pretrain = dncnn["pretrain"]
+    if pretrain["source"] == "file" and not pretrain["checkpoint"]:
+        raise LdctInputError(
+            "config key dncnn.pretrain.checkpoint: required when dncnn.pretrain.source is 'file'"
+        )
+    if pretrain["source"] == "file" and not Path(pretrain["checkpoint"]).is_file():
+        raise LdctInputError(
+            f"config key dncnn.pretrain.checkpoint: no file {pretrain['checkpoint']}"
+        )
+    overlap = sorted(set(pretrain["images"]) & set(pretrain["held_out"]))
+    if overlap:
+        raise LdctInputError(
+            f"config key dncnn.pretrain.held_out: {overlap} are also in dncnn.pretrain.images"
+        )
+    finetuned = [m for m in config["denoise"]["methods"] if m in ("dncnn_tra", "dncnn_full")]
+    if finetuned and not train_images(config):
+        raise LdctInputError(
+            f"config key split.train: methods {finetuned} need training images, and none is left"
+        )
+    if finetuned and not config["doses"]["train"]:
+        raise LdctInputError(f"config key doses.train: methods {finetuned} need training doses")
 
 
 def image_sources(config: dict[str, Any]) -> dict[str, str]:

@@ -34,6 +34,10 @@ from .errors import LdctInputError
 #: The format tag of this project's checkpoint files.
 CHECKPOINT_FORMAT = "ldct-dncnn-v1"
 
+#: The original DnCNN that ships with ldct, made by the pretrain_dncnn rule; beside it
+#: ``dncnn_sigma25.json`` (its manifest) and ``dncnn_sigma25.epochs.tsv`` (its training).
+SHIPPED_CHECKPOINT = Path(__file__).parent / "models" / "dncnn_sigma25.pt"
+
 #: Batch-norm epsilon of KAIR's DnCNN (kept so that its weights give the same output here).
 BATCH_NORM_EPS = 1e-4
 
@@ -143,7 +147,10 @@ def load_model(path: str | os.PathLike) -> tuple[DnCNN, dict[str, Any]]:
     if isinstance(payload, dict) and payload.get("format") == CHECKPOINT_FORMAT:
         state, architecture, info = payload["state_dict"], payload["architecture"], payload["info"]
     elif isinstance(payload, dict) and all(isinstance(v, torch.Tensor) for v in payload.values()):
-        state, architecture = convert_kair_state_dict(payload)
+        try:
+            state, architecture = convert_kair_state_dict(payload)
+        except (LdctInputError, KeyError) as error:
+            raise LdctInputError(f"{path}: {error}") from error
         info = {"converted_from": "KAIR network_dncnn state dict"}
     else:
         raise LdctInputError(f"{path}: neither an ldct DnCNN checkpoint nor a KAIR state dict")
@@ -164,9 +171,25 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
+def state_digest(model: nn.Module) -> str:
+    """Hex SHA-256 of a model's state dict (names and tensor bytes, in order)."""
+    digest = hashlib.sha256()
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
 @torch.inference_mode()
-def denoise_array(model: DnCNN, image: np.ndarray, device: str = "cpu") -> np.ndarray:
-    """Apply ``model`` (eval mode) to one whole 2-D float image in network units, float32."""
+def denoise_hu(
+    model: DnCNN, image_hu: np.ndarray, hu_window: tuple[float, float], device: str = "auto"
+) -> np.ndarray:
+    """Denoise one whole 2-D HU image (no tiling, so no seams); float32 HU out.
+
+    ``device`` is ``auto`` (CUDA when present), ``cpu`` or ``cuda``.
+    """
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     model = model.eval().to(device)
-    tensor = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None, None]
-    return model(tensor.to(device))[0, 0].cpu().numpy()
+    tensor = torch.from_numpy(hu_to_network(image_hu, hu_window))[None, None].to(device)
+    return network_to_hu(model(tensor)[0, 0].cpu().numpy(), hu_window)

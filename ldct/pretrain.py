@@ -9,15 +9,17 @@ images, noised once with a fixed seed, measure the PSNR gain (dB) on images neve
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
 import torch
 from skimage import color, data, util
 
-from .dncnn import DnCNN
+from .dncnn import DnCNN, file_sha256, load_model, save_checkpoint
 from .errors import LdctInputError
-from .training import Batch, TrainingSettings, psnr_db, train
+from .storage import copy_file, load_json, save_json, write_table
+from .training import HISTORY_COLUMNS, Batch, TrainingSettings, psnr_db, train
 
 #: ``skimage.data`` images that are photographs or scans of natural scenes and textures.
 NATURAL_IMAGES = (
@@ -179,3 +181,50 @@ def pretrain(
         "torch": torch.__version__,
     }
     return model, history, manifest
+
+
+def shipped_files(checkpoint: Path) -> tuple[Path, Path]:
+    """The manifest and epoch table that lie beside a shipped checkpoint."""
+    return checkpoint.with_suffix(".json"), checkpoint.with_suffix(".epochs.tsv")
+
+
+def import_checkpoint(
+    source: str, checkpoint: str, model_path: str, epochs_path: str, manifest_path: str
+) -> None:
+    """Write the pretrained model, its epoch table and manifest from an existing checkpoint.
+
+    ``source`` ``shipped``: the checkpoint's SHA-256 must match its manifest; the three
+    shipped files are copied. ``file``: an ldct or KAIR checkpoint is loaded (KAIR keys
+    converted) and saved in ldct's format, with an empty epoch table.
+    """
+    checkpoint = Path(checkpoint)
+    if not checkpoint.is_file():
+        raise LdctInputError(f"config key dncnn.pretrain.checkpoint: no file {checkpoint}")
+    digest = file_sha256(checkpoint)
+    if source == "shipped":
+        manifest_file, epochs_file = shipped_files(checkpoint)
+        manifest = load_json(manifest_file)
+        if manifest["sha256"] != digest:
+            raise LdctInputError(
+                f"{checkpoint}: SHA-256 {digest} differs from its manifest ({manifest['sha256']})"
+            )
+        load_model(checkpoint)
+        copy_file(checkpoint, model_path)
+        copy_file(epochs_file, epochs_path)
+        save_json(manifest_path, dict(manifest, source="shipped", path=str(checkpoint)))
+        return
+    model, info = load_model(checkpoint)
+    save_checkpoint(model_path, model, info)
+    write_table(epochs_path, [], HISTORY_COLUMNS)
+    save_json(
+        manifest_path,
+        {
+            "model": "DnCNN, original, from a user's checkpoint",
+            "source": "file",
+            "path": str(checkpoint.resolve()),
+            "original_sha256": digest,
+            "architecture": model.architecture,
+            "info": info,
+            "sha256": file_sha256(model_path),
+        },
+    )

@@ -70,6 +70,17 @@ def save_image(path: str | os.PathLike, image: np.ndarray, meta: Mapping[str, An
     save_json(sidecar_path(path), dict(meta, shape=list(image.shape)))
 
 
+def save_array(path: str | os.PathLike, array: np.ndarray) -> None:
+    """Write any float32 array to ``path`` as ``.npy`` (no pickle), atomically."""
+    array = np.asarray(array, dtype=np.float32)
+    _atomic_write(path, lambda handle: np.save(handle, array, allow_pickle=False))
+
+
+def load_array(path: str | os.PathLike) -> np.ndarray:
+    """Read an array written by :func:`save_array`."""
+    return np.load(path, allow_pickle=False)
+
+
 def load_image(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
     """Read an image written by :func:`save_image`: (float32 HU array, sidecar dict)."""
     image = np.load(path, allow_pickle=False)

@@ -2,6 +2,7 @@ import os
 
 from ldct.config import dose_label, image_sources, train_images, validate_config
 from ldct.dicom import IMAGE_ID_PATTERN, embedded_dicom_path
+from ldct.dncnn import SHIPPED_CHECKPOINT
 from ldct.errors import LdctInputError
 from snakemake.exceptions import WorkflowError
 
@@ -14,8 +15,15 @@ except LdctInputError as error:
 EVAL_IMAGES = list(config["split"]["eval"])
 TRAIN_IMAGES = train_images(config)
 EVAL_DOSES = [dose_label(dose) for dose in config["doses"]["eval"]]
+TRAIN_DOSES = [dose_label(dose) for dose in config["doses"]["train"]]
 REALIZATIONS = list(range(config["realizations"]))
 METHODS = list(config["denoise"]["methods"])
+# The CNN methods and the folder of results/dncnn/ that holds each one's weights.
+CNN_MODELS = {
+    "dncnn": "pretrained",
+    "dncnn_tra": "dncnn_tra",
+    "dncnn_full": "dncnn_full",
+}
 
 
 def dicom_source(wildcards):
@@ -53,3 +61,36 @@ def study_targets():
         "results/metrics/metrics.tsv",
         "results/stats/stats.tsv",
     ]
+
+
+def training_expand(pattern):
+    """``pattern`` for every (training image, training dose) pair, image-major."""
+    return [
+        pattern.format(image=image, dose=dose)
+        for image in TRAIN_IMAGES
+        for dose in TRAIN_DOSES
+    ]
+
+
+def pretrained_checkpoint_file():
+    """The checkpoint that import_pretrained_dncnn reads: the shipped one or the user's."""
+    if config["dncnn"]["pretrain"]["source"] == "file":
+        return config["dncnn"]["pretrain"]["checkpoint"]
+    return str(SHIPPED_CHECKPOINT)
+
+
+def denoise_inputs(wildcards):
+    """The low-dose image, and for a CNN method the weights it runs with."""
+    inputs = {
+        "image": "results/simulated/{image}/dose{dose}/r{realization}.npy".format(
+            **wildcards
+        )
+    }
+    if wildcards.method in CNN_MODELS:
+        inputs["model"] = f"results/dncnn/{CNN_MODELS[wildcards.method]}/model.pt"
+    return inputs
+
+
+def denoise_threads(wildcards):
+    """CNN methods use dncnn.threads; the filters are single-threaded."""
+    return config["dncnn"]["threads"] if wildcards.method in CNN_MODELS else 1

@@ -1,7 +1,7 @@
 rule denoise:
     """One denoising method applied to one simulated low-dose image."""
     input:
-        image="results/simulated/{image}/dose{dose}/r{realization}.npy",
+        unpack(denoise_inputs),
     output:
         image="results/denoised/{method}/{image}/dose{dose}/r{realization}.npy",
         meta="results/denoised/{method}/{image}/dose{dose}/r{realization}.json",
@@ -10,8 +10,11 @@ rule denoise:
     benchmark:
         "results/benchmarks/denoise/{method}/{image}/dose{dose}/r{realization}.tsv"
     conda:
-        "../envs/science.yaml"
+        "../envs/torch.yaml"
+    threads: denoise_threads
     params:
         parameters=lambda wildcards: config["denoise"]["parameters"][wildcards.method],
+        hu_window=config["dncnn"]["hu_window"],
+        device=config["dncnn"]["device"],
     script:
         "../workflow_scripts/denoise.py"

@@ -22,3 +22,72 @@ if config["dncnn"]["pretrain"]["source"] == "train":
             checkpoint="results/checkpoints/pretrained/last.pt",
         script:
             "../workflow_scripts/pretrain_dncnn.py"
+
+else:
+
+    rule import_pretrained_dncnn:
+        """The original DnCNN from a checkpoint file: the shipped one or the user's."""
+        input:
+            checkpoint=pretrained_checkpoint_file(),
+        output:
+            model="results/dncnn/pretrained/model.pt",
+            epochs="results/dncnn/pretrained/epochs.tsv",
+            manifest="results/dncnn/pretrained/manifest.json",
+        log:
+            "results/logs/import_pretrained_dncnn.log",
+        conda:
+            "../envs/torch.yaml"
+        params:
+            source=config["dncnn"]["pretrain"]["source"],
+        script:
+            "../workflow_scripts/import_pretrained_dncnn.py"
+
+
+rule patches:
+    """The CT training set: rotated, mirrored 50x50 low-/full-dose patch pairs of every training slice and dose."""
+    input:
+        low_dose=training_expand("results/simulated/{image}/dose{dose}/r0.npy"),
+        full_dose=training_expand("results/hu/{image}.npy"),
+    output:
+        low_dose="results/patches/low_dose.npy",
+        full_dose="results/patches/full_dose.npy",
+        index="results/patches/index.tsv",
+    log:
+        "results/logs/patches.log",
+    conda:
+        "../envs/science.yaml"
+    params:
+        slices=training_expand("{image}\t{dose}"),
+        settings=config["dncnn"]["patches"],
+        seed=config["seed"],
+    script:
+        "../workflow_scripts/patches.py"
+
+
+rule finetune_dncnn:
+    """Transfer learning of the original DnCNN on the CT patches (last layer or every layer)."""
+    input:
+        pretrained="results/dncnn/pretrained/model.pt",
+        low_dose="results/patches/low_dose.npy",
+        full_dose="results/patches/full_dose.npy",
+        index="results/patches/index.tsv",
+    output:
+        model="results/dncnn/{variant}/model.pt",
+        epochs="results/dncnn/{variant}/epochs.tsv",
+    log:
+        "results/logs/finetune_dncnn/{variant}.log",
+    benchmark:
+        "results/benchmarks/finetune_dncnn/{variant}.tsv"
+    conda:
+        "../envs/torch.yaml"
+    threads: config["dncnn"]["threads"]
+    resources:
+        gpu=1,
+    params:
+        settings=config["dncnn"]["finetune"],
+        hu_window=config["dncnn"]["hu_window"],
+        seed=config["seed"],
+        device=config["dncnn"]["device"],
+        checkpoint="results/checkpoints/{variant}/last.pt",
+    script:
+        "../workflow_scripts/finetune_dncnn.py"

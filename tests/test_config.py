@@ -32,7 +32,9 @@ def test_minimal_config_gets_every_default():
     assert config["denoise"]["parameters"]["wiener"] == {"size": 5}
     assert config["hu"]["crop"] == {"rows": 250, "cols": 350}
     assert config["noise"]["law"] == "paper"
-    assert config["stats"]["reference"] == "noisy"
+    assert config["stats"]["reference"] == "dncnn"
+    assert config["dncnn"]["pretrain"]["source"] == "shipped"
+    assert config["dncnn"]["finetune"]["learning_rate"] == 0.001
 
 
 def test_default_config_file_matches_schema_defaults():
@@ -69,6 +71,19 @@ def test_train_images_default_to_everything_not_held_out():
         ({"denoise": {"methods": ["median", "bilateral"]}}, "config key denoise.methods[1]"),
         ({"data": {"source": "local_dicom"}}, "config key data.local_dicom.folder"),
         ({"hu": {"crop": {"rows": 250, "colls": 350}}}, "config key hu.crop"),
+        ({"dncnn": {"hu_window": [1000, -1000]}}, "config key dncnn.hu_window"),
+        ({"dncnn": {"device": "tpu"}}, "config key dncnn.device"),
+        ({"dncnn": {"pretrain": {"source": "file"}}}, "config key dncnn.pretrain.checkpoint"),
+        (
+            {"dncnn": {"pretrain": {"source": "file", "checkpoint": "/no/such/dncnn_25.pth"}}},
+            "config key dncnn.pretrain.checkpoint: no file /no/such/dncnn_25.pth",
+        ),
+        ({"dncnn": {"pretrain": {"held_out": ["cat"]}}}, "config key dncnn.pretrain.held_out"),
+        ({"dncnn": {"pretrain": {"images": ["lena"]}}}, "config key dncnn.pretrain.images[0]"),
+        ({"dncnn": {"finetune": {"epochs": 0}}}, "config key dncnn.finetune.epochs"),
+        ({"split": {"eval": ["abdomen", "head_cerebrum", "head_skull_base", "spine",
+                             "spine_small"], "train": []}}, "config key split.train: methods"),
+        ({"stats": {"reference": "bm3d"}}, "config key stats.reference"),
     ],
 )
 def test_bad_values_name_their_key(change, message):
@@ -83,3 +98,11 @@ def test_key_paths_and_dose_labels():
     labels = [dose_label(d) for d in (1, 0.75, 0.5, 0.05, 0.01, 0.1234567891)]
     assert labels == ["1.0", "0.75", "0.5", "0.05", "0.01", "0.1234567891"]
     assert all(float(label) == d for label, d in zip(labels, (1, 0.75, 0.5, 0.05, 0.01, 0.1234567891)))
+
+
+def test_key_order_of_the_config_files_does_not_matter():
+    """Params compared by Snakemake must not change when a config lists keys in another order."""
+    config = validated({"dncnn": {"threads": 1, "device": "cpu"}})
+    reordered = validated({"dncnn": {"device": "cpu", "threads": 1}})
+    assert repr(config) == repr(reordered)
+    assert list(config["dncnn"]) == sorted(config["dncnn"])

@@ -11,33 +11,38 @@ import yaml
 from conftest import REPO, job_counts, make_workdir, snakemake
 from ldct.storage import read_table
 
-METHODS = ["gaussian", "median", "noisy", "wiener"]
+METHODS = ["dncnn", "dncnn_full", "dncnn_tra", "gaussian", "median", "noisy", "wiener"]
 METRICS = ["ssim_paper", "psnr_paper", "ssim_window", "psnr_window"]
 
 
 def test_dry_run_of_default_config_lists_every_job(tmp_path):
-    """Default config: 5 embedded slices, 1 eval slice x 4 doses x 10 realizations x 4 methods."""
+    """Default config: 5 embedded slices; 1 eval slice x 4 doses x 10 realizations x 7 methods;
+    4 training slices x 10 training doses; the shipped DnCNN, fine-tuned two ways."""
     workdir = make_workdir(tmp_path)
-    counts = job_counts(snakemake(workdir, "-n", "--cores", "1").stdout)
-    assert counts == {
+    process = snakemake(workdir, "-n", "--cores", "1")
+    assert job_counts(process.stdout) == {
         "acquire": 5,
         "to_hu": 5,
         "split": 1,
         "mtf_curve": 1,
-        "simulate": 4 * 10,
-        "denoise": 4 * 10 * 4,
-        "metrics": 4 * 10 * 4,
+        "simulate": 4 * 10 + 4 * 10,
+        "import_pretrained_dncnn": 1,
+        "patches": 1,
+        "finetune_dncnn": 2,
+        "denoise": 4 * 10 * 7,
+        "metrics": 4 * 10 * 7,
         "collect_metrics": 1,
         "stats": 1,
         "all": 1,
     }
+    assert "resources: tmpdir=/tmp, gpu=1" in process.stdout
 
 
 @pytest.mark.slow
 def test_tiny_study_writes_metrics_and_stats(tiny_study):
     """Every eval unit gets every metric; stats hold each dose x method x metric once."""
     metrics = read_table(tiny_study / "results/metrics/metrics.tsv")
-    assert len(metrics) == 2 * 2 * 4  # doses x realizations x methods, one eval image
+    assert len(metrics) == 2 * 2 * 7  # doses x realizations x methods, one eval image
     assert {row["image"] for row in metrics} == {"abdomen"}
     for row in metrics:
         for metric in METRICS:
@@ -45,8 +50,8 @@ def test_tiny_study_writes_metrics_and_stats(tiny_study):
     stats = read_table(tiny_study / "results/stats/stats.tsv")
     keys = sorted((row["dose"], row["method"], row["metric"]) for row in stats)
     assert keys == sorted((d, m, k) for d in ("0.5", "0.1") for m in METHODS for k in METRICS)
-    noisy = [row for row in stats if row["method"] == "noisy"]
-    assert {row["significant"] for row in noisy} == {"reference"}
+    reference = [row for row in stats if row["method"] == "dncnn"]
+    assert {row["significant"] for row in reference} == {"reference"}
     split = read_table(tiny_study / "results/split.tsv")
     assert {(row["image"], row["role"]) for row in split} == {
         ("abdomen", "eval"),
@@ -77,8 +82,8 @@ def test_changing_one_eval_dose_reruns_only_that_dose(tiny_study, tmp_path):
     dry = snakemake(workdir, "--configfile", "config/changed.yaml", "-n", "--cores", "1")
     assert job_counts(dry.stdout) == {
         "simulate": 2,
-        "denoise": 2 * 4,
-        "metrics": 2 * 4,
+        "denoise": 2 * 7,
+        "metrics": 2 * 7,
         "collect_metrics": 1,
         "stats": 1,
         "all": 1,
@@ -136,6 +141,7 @@ def test_corrupt_local_dicom_stops_with_one_message(tmp_path):
         ({"split": {"eval": ["abdomen"], "train": ["abdomen"]}}, "split"),
         ({"stats": {"reference": "median"}, "denoise": {"methods": ["noisy"]}}, "stats.reference"),
         ({"noise": {"law": "linear"}}, "noise.law"),
+        ({"dncnn": {"pretrain": {"source": "file"}}}, "dncnn.pretrain.checkpoint"),
     ],
 )
 def test_bad_config_stops_with_a_message_naming_the_key(tmp_path, change, key):
@@ -174,3 +180,49 @@ def test_tabulated_mtf_reaches_the_curve_the_simulations_use(tmp_path):
     assert curve[0.0] == 1.0 and curve[0.4] == pytest.approx(0.6)
     assert curve[0.2] == pytest.approx(0.8) and curve[0.7] == pytest.approx(0.3)
     assert curve[1.0] == 0.0 and curve[1.2] == 0.0
+
+
+@pytest.mark.slow
+def test_training_logs_show_a_bar_and_a_line_per_epoch(tiny_study):
+    for log in ("pretrain_dncnn.log", "finetune_dncnn/dncnn_tra.log", "finetune_dncnn/dncnn_full.log"):
+        text = (tiny_study / "results/logs" / log).read_text()
+        for epoch in (1, 2):
+            assert f"epoch {epoch}/2: 100%" in text, log  # the progress bar, finished
+            assert f"INFO epoch {epoch}/2: loss " in text and "validation PSNR" in text, log
+    epochs = read_table(tiny_study / "results/dncnn/dncnn_full/epochs.tsv")
+    assert [int(row["epoch"]) for row in epochs] == [1, 2]
+    assert (tiny_study / "results/checkpoints/dncnn_full/last.pt").exists()
+
+
+@pytest.mark.slow
+def test_cnn_methods_change_the_image_and_record_their_model(tiny_study):
+    low = np.load(tiny_study / "results/simulated/abdomen/dose0.1/r0.npy")
+    for method in ("dncnn", "dncnn_tra", "dncnn_full"):
+        path = tiny_study / f"results/denoised/{method}/abdomen/dose0.1/r0.npy"
+        assert np.abs(np.load(path) - low).mean() > 0.1, method
+        meta = yaml.safe_load(path.with_suffix(".json").read_text())
+        assert meta["method_parameters"]["model"].startswith("results/dncnn/")
+
+
+@pytest.mark.slow
+def test_kair_checkpoint_named_in_config_becomes_the_original_dncnn(tmp_path):
+    import torch
+
+    from ldct.dncnn import file_sha256, load_model
+    from test_dncnn import kair_dncnn
+
+    workdir = make_workdir(tmp_path, REPO / "config" / "test.yaml")
+    kair = kair_dncnn(depth=4, channels=8, batch_norm=False)
+    torch.save(kair.state_dict(), workdir / "dncnn_25.pth")
+    change = {"dncnn": {"pretrain": {"source": "file", "checkpoint": "dncnn_25.pth"}}}
+    (workdir / "config" / "kair.yaml").write_text(yaml.safe_dump(change))
+    args = ["--configfile", "config/test.yaml", "config/kair.yaml", "--cores", "1"]
+    counts = job_counts(snakemake(workdir, *args, "-n").stdout)
+    assert counts["import_pretrained_dncnn"] == 1 and "pretrain_dncnn" not in counts
+    snakemake(workdir, *args, "results/dncnn/pretrained/model.pt")
+    ours, _ = load_model(workdir / "results/dncnn/pretrained/model.pt")
+    x = torch.rand(1, 1, 20, 20)
+    with torch.no_grad():
+        torch.testing.assert_close(ours(x), kair(x), rtol=1e-5, atol=1e-5)
+    manifest = yaml.safe_load((workdir / "results/dncnn/pretrained/manifest.json").read_text())
+    assert manifest["original_sha256"] == file_sha256(workdir / "dncnn_25.pth")

@@ -1,0 +1,149 @@
+"""Transfer learning of the original DnCNN on CT patches (the paper's DnCNN_Tra and more).
+
+Variants:
+
+* ``dncnn_tra``: as Usui et al. (2021) describe it, only the last layer is updated; the
+  frozen layers, batch norms included, keep the pretrained behaviour (running statistics);
+* ``dncnn_full``: every layer is fine-tuned (batch norms in training mode), the fuller
+  training the paper's Discussion suggests against over-smoothing.
+
+Since the frozen layers of ``dncnn_tra`` give every patch the same features in every epoch,
+they are computed once (when they fit in ``feature_cache_bytes``) and each step then runs
+only the last layer: the same optimisation at a fraction of the cost.
+
+Both learn to map low-dose patches to full-dose patches, in network units (see
+:func:`ldct.dncnn.hu_to_network`), with Adam and a mean squared error loss. Each epoch
+visits every training patch once in an order drawn from (seed, epoch).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import logging
+import math
+from typing import Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from .dncnn import DnCNN, hu_to_network, state_digest
+from .training import Batch, TrainingSettings, psnr_db, resolve_device, train
+
+#: Largest trunk-feature cache (bytes) the last-layer-only fine-tuning keeps in memory.
+FEATURE_CACHE_BYTES = 2 * 1024**3
+
+#: The fine-tuned methods and which layers each updates.
+VARIANTS = {"dncnn_tra": "last layer only", "dncnn_full": "every layer"}
+
+
+def trainable_copy(pretrained: DnCNN, variant: str) -> DnCNN:
+    """A copy of ``pretrained`` whose parameters require gradients as ``variant`` says."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown fine-tuning variant '{variant}', expected one of {list(VARIANTS)}")
+    model = copy.deepcopy(pretrained)
+    for parameter in model.parameters():
+        parameter.requires_grad = variant == "dncnn_full"
+    for parameter in model.last_layer.parameters():
+        parameter.requires_grad = True
+    return model
+
+
+class LastLayerOnFeatures(nn.Module):
+    """DnCNN's last layer on cached input: channel 0 the noisy image, the rest its features."""
+
+    def __init__(self, last_layer: nn.Conv2d):
+        super().__init__()
+        self.last_layer = last_layer
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[:, :1] - self.last_layer(x[:, 1:])
+
+
+@torch.no_grad()
+def with_trunk_features(model: DnCNN, images: np.ndarray, chunk: int = 64) -> np.ndarray:
+    """(N, 1 + channels, H, W) float32: each image (N, H, W) and its frozen-trunk features."""
+    trunk = model.model[:-1].eval()
+    device = next(model.parameters()).device
+    parts = []
+    for start in range(0, len(images), chunk):
+        x = torch.from_numpy(images[start : start + chunk][:, None]).to(device)
+        parts.append(torch.cat([x, trunk(x)], dim=1).cpu().numpy())
+    return np.concatenate(parts)
+
+
+def patch_batches(
+    low: np.ndarray, full: np.ndarray, batch_size: int, seed: int, epoch: int
+) -> Iterator[Batch]:
+    """One epoch of (noisy, clean) batches over all patches, shuffled by (seed, epoch)."""
+    order = np.random.default_rng(np.random.SeedSequence([seed, epoch])).permutation(len(low))
+    for start in range(0, len(order), batch_size):
+        chosen = np.sort(order[start : start + batch_size])
+        yield _as_batch(low[chosen]), _as_batch(full[chosen])
+
+
+def _as_batch(array: np.ndarray) -> torch.Tensor:
+    """(N, H, W) -> (N, 1, H, W); (N, C, H, W) stays."""
+    return torch.from_numpy(array if array.ndim == 4 else array[:, None])
+
+
+def finetune(
+    pretrained: DnCNN,
+    variant: str,
+    low_hu: np.ndarray,
+    full_hu: np.ndarray,
+    is_validation: np.ndarray,
+    hu_window: tuple[float, float],
+    settings: dict,
+    seed: int,
+    checkpoint_path: str,
+    device: str = "auto",
+    feature_cache_bytes: int = FEATURE_CACHE_BYTES,
+) -> tuple[DnCNN, list[dict]]:
+    """Fine-tune ``pretrained`` on HU patch pairs (N, size, size); return it and its history.
+
+    ``settings`` is config ``dncnn.finetune``. Validation PSNR is in dB with the HU window's
+    width as the peak.
+    """
+    low, full = hu_to_network(low_hu, hu_window), hu_to_network(full_hu, hu_window)
+    model = trainable_copy(pretrained, variant)
+    trained: nn.Module = model
+    cache_bytes = low.nbytes * (1 + pretrained.channels)
+    cached = variant == "dncnn_tra" and cache_bytes <= feature_cache_bytes
+    if cached:
+        logging.info("caching the frozen layers' features of %d patches (%.0f MB)", len(low), cache_bytes / 1e6)
+        model.to(resolve_device(device))
+        low, trained = with_trunk_features(model, low), LastLayerOnFeatures(model.last_layer)
+    train_low, train_full = low[~is_validation], full[~is_validation]
+    val_low, val_full = _as_batch(low[is_validation]), _as_batch(full[is_validation])
+    batch_size = settings["batch_size"]
+
+    def validate(net: torch.nn.Module, where: torch.device) -> tuple[float, float]:
+        output = torch.cat([net(chunk.to(where)).cpu() for chunk in val_low.split(64)])
+        return psnr_db(output, val_full), psnr_db(val_low[:, :1], val_full)
+
+    history = train(
+        trained,
+        lambda epoch: patch_batches(train_low, train_full, batch_size, seed, epoch),
+        math.ceil(len(train_low) / batch_size),
+        validate,
+        TrainingSettings(
+            epochs=settings["epochs"],
+            learning_rate=settings["learning_rate"],
+            precision=settings["precision"],
+            device=device,
+            deterministic=settings["deterministic"],
+        ),
+        checkpoint_path,
+        fingerprint_extra={
+            "variant": variant,
+            "cached_features": cached,
+            "settings": settings,
+            "seed": seed,
+            "hu_window": list(hu_window),
+            "pretrained": state_digest(pretrained),
+            "data": hashlib.sha256(low.tobytes() + full.tobytes()).hexdigest(),
+        },
+    )
+    return model.cpu().eval(), history

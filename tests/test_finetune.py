@@ -1,0 +1,82 @@
+"""Transfer learning: which layers each variant updates, and the cached-feature shortcut."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from ldct.dncnn import DnCNN
+from ldct.finetune import finetune, trainable_copy
+
+SETTINGS = {"epochs": 2, "batch_size": 8, "learning_rate": 1e-3, "precision": "float32", "deterministic": True}
+WINDOW = (-1000.0, 1000.0)
+
+
+def pretrained_model() -> DnCNN:
+    torch.manual_seed(0)
+    model = DnCNN(depth=5, channels=8)
+    # Give the batch norms non-trivial running statistics, as a trained model has.
+    model.train()
+    with torch.no_grad():
+        for _ in range(3):
+            model(torch.rand(8, 1, 24, 24))
+    return model.eval()
+
+
+def ct_patches(count=40, size=24):
+    rng = np.random.default_rng(3)
+    full = rng.normal(40, 60, (count, size, size)).astype(np.float32)
+    low = full + rng.normal(0, 150, full.shape).astype(np.float32)
+    is_validation = np.zeros(count, dtype=bool)
+    is_validation[:4] = True
+    return low, full, is_validation
+
+
+def run(variant, tmp_path, **options):
+    low, full, is_validation = ct_patches()
+    return finetune(
+        pretrained_model(), variant, low, full, is_validation, WINDOW, SETTINGS, 11,
+        str(tmp_path / f"{variant}-{len(options)}.ckpt"), "cpu", **options,
+    )
+
+
+def changed(before: DnCNN, after: DnCNN) -> set[str]:
+    old, new = before.state_dict(), after.state_dict()
+    return {key for key in old if not torch.equal(old[key], new[key])}
+
+
+def test_trainable_copy_freezes_all_but_the_last_layer_for_dncnn_tra():
+    model = pretrained_model()
+    tra = trainable_copy(model, "dncnn_tra")
+    trainable = {name for name, p in tra.named_parameters() if p.requires_grad}
+    assert trainable == {"model.11.weight", "model.11.bias"}
+    full = trainable_copy(model, "dncnn_full")
+    assert all(p.requires_grad for p in full.parameters())
+    assert all(p.requires_grad for p in model.parameters())  # the original is untouched
+    with pytest.raises(ValueError):
+        trainable_copy(model, "dncnn_half")
+
+
+def test_dncnn_tra_updates_only_the_last_layer_and_keeps_batch_norm_statistics(tmp_path):
+    model, history = run("dncnn_tra", tmp_path)
+    assert changed(pretrained_model(), model) == {"model.11.weight", "model.11.bias"}
+    assert [row["epoch"] for row in history] == [1, 2]
+    assert history[0]["steps"] == 5  # 36 training patches in batches of 8
+
+
+def test_dncnn_full_updates_every_layer(tmp_path):
+    model, _ = run("dncnn_full", tmp_path)
+    weights = {key for key in pretrained_model().state_dict() if key.endswith("weight")}
+    assert weights <= changed(pretrained_model(), model)
+
+
+def test_cached_features_train_the_same_last_layer_as_the_whole_network(tmp_path):
+    cached, cached_history = run("dncnn_tra", tmp_path)
+    direct, direct_history = run("dncnn_tra", tmp_path, feature_cache_bytes=0)
+    for key, value in direct.state_dict().items():
+        torch.testing.assert_close(cached.state_dict()[key], value, rtol=1e-4, atol=1e-6)
+    for a, b in zip(cached_history, direct_history):
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-4)
+        assert a["val_psnr_db"] == pytest.approx(b["val_psnr_db"], abs=1e-3)
+        assert a["val_input_psnr_db"] == pytest.approx(b["val_input_psnr_db"], abs=1e-6)

@@ -1,0 +1,107 @@
+"""CT training patches: geometry, rotation, flip, validation split, reproducibility."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ldct.errors import LdctInputError
+from ldct.patches import (
+    PatchGeometry,
+    build_patch_set,
+    extract_patch,
+    random_geometries,
+    validation_mask,
+)
+
+SETTINGS = {
+    "size": 50,
+    "per_image": 15,
+    "max_rotation_deg": 90,
+    "horizontal_flip": True,
+    "validation_fraction": 0.05,
+}
+
+
+def ramp_image(rows=120, cols=150):
+    return np.arange(rows * cols, dtype=np.float64).reshape(rows, cols)
+
+
+def test_unrotated_patch_is_an_exact_copy_and_flip_mirrors_it():
+    image = ramp_image()
+    geometry = PatchGeometry(centre_row=40 + 24.5, centre_col=30 + 24.5, angle_deg=0.0, flipped=False)
+    np.testing.assert_array_equal(extract_patch(image, geometry, 50), image[40:90, 30:80])
+    mirrored = PatchGeometry(geometry.centre_row, geometry.centre_col, 0.0, True)
+    np.testing.assert_array_equal(extract_patch(image, mirrored, 50), image[40:90, 30:80][:, ::-1])
+
+
+def test_right_angle_rotation_permutes_pixels_exactly():
+    image = np.random.default_rng(0).random((100, 100))
+    geometry = PatchGeometry(centre_row=30 + 19.5, centre_col=25 + 19.5, angle_deg=90.0, flipped=False)
+    region = image[30:70, 25:65]
+    np.testing.assert_allclose(extract_patch(image, geometry, 40), np.rot90(region, -1), atol=1e-6)
+
+
+def test_rotation_by_45_degrees_samples_a_linear_ramp_exactly():
+    """Bilinear sampling reproduces a linear function: the value at each rotated point."""
+    rows, cols = np.mgrid[0:100, 0:100]
+    image = 2.0 * rows + 3.0 * cols
+    geometry = PatchGeometry(centre_row=50.0, centre_col=50.0, angle_deg=45.0, flipped=False)
+    patch = extract_patch(image, geometry, 11)
+    offsets = np.arange(11) - 5
+    d_row, d_col = np.meshgrid(offsets, offsets, indexing="ij")
+    c, s = np.cos(np.pi / 4), np.sin(np.pi / 4)
+    expected = 2.0 * (50 + c * d_row - s * d_col) + 3.0 * (50 + s * d_row + c * d_col)
+    np.testing.assert_allclose(patch, expected, rtol=1e-5)
+
+
+def test_random_geometries_keep_every_rotated_sample_inside_the_slice():
+    rng = np.random.default_rng(1)
+    shape, size = (128, 128), 50
+    geometries = random_geometries(shape, 2000, size, 90, True, rng)
+    half = (size - 1) / 2
+    corners = np.array([(-half, -half), (-half, half), (half, -half), (half, half)])
+    angles = np.array([g.angle_deg for g in geometries])
+    assert 0 <= angles.min() < 5 and 85 < angles.max() <= 90
+    assert 0.4 < np.mean([g.flipped for g in geometries]) < 0.6
+    for g in geometries:
+        a = np.deg2rad(g.angle_deg)
+        rows = g.centre_row + np.cos(a) * corners[:, 0] - np.sin(a) * corners[:, 1]
+        cols = g.centre_col + np.sin(a) * corners[:, 0] + np.cos(a) * corners[:, 1]
+        assert rows.min() >= 0 and cols.min() >= 0
+        assert rows.max() <= shape[0] - 1 and cols.max() <= shape[1] - 1
+
+
+def test_too_small_slice_is_refused():
+    with pytest.raises(LdctInputError, match="too small"):
+        random_geometries((60, 200), 1, 50, 90, True, np.random.default_rng(0))
+
+
+def test_validation_mask_holds_out_five_percent():
+    mask = validation_mask(600, 0.05, np.random.default_rng(0))
+    assert mask.sum() == 30
+    assert validation_mask(10, 0.05, np.random.default_rng(0)).sum() == 1
+
+
+def test_patch_set_counts_pairs_and_is_reproducible():
+    rng = np.random.default_rng(2)
+    full = {name: rng.normal(0, 300, (140, 160)).astype(np.float32) for name in ("a", "b")}
+    doses = (0.5, 0.1)
+    slices = [(name, dose, full[name] + 1000 * dose, full[name]) for name in full for dose in doses]
+    low, high, index = build_patch_set(slices, SETTINGS, global_seed=7)
+    assert low.shape == high.shape == (2 * 2 * 15, 50, 50)
+    assert sum(row["split"] == "validation" for row in index) == 3
+    # The low-dose stand-in is the full-dose image plus 1000 * dose HU: same geometry.
+    offsets = np.array([row["dose"] * 1000 for row in index], dtype=np.float32)
+    np.testing.assert_allclose(low - high, np.broadcast_to(offsets[:, None, None], low.shape), atol=1e-3)
+    again = build_patch_set(slices, SETTINGS, global_seed=7)
+    np.testing.assert_array_equal(again[0], low)
+    assert again[2] == index
+    other = build_patch_set(slices, SETTINGS, global_seed=8)
+    assert not np.array_equal(other[0], low)
+
+
+def test_patch_set_names_a_training_slice_that_is_too_small():
+    tiny = np.zeros((40, 40), dtype=np.float32)
+    with pytest.raises(LdctInputError, match="training image 'thumb'"):
+        build_patch_set([("thumb", 0.5, tiny, tiny)], SETTINGS, global_seed=0)

@@ -1,0 +1,151 @@
+"""The training loop: one step lowers the loss; a killed run resumes to identical weights."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+
+from ldct.dncnn import DnCNN
+from ldct.training import TrainingSettings, psnr_db, train
+
+#: Trains a tiny DnCNN for 4 epochs on the CPU, deterministic; the process kills itself with
+#: SIGKILL right after epoch ``kill_after`` (0: never); the final weights go to ``out``.
+TRAINING_SCRIPT = textwrap.dedent(
+    """
+    import logging, os, signal, sys
+    import numpy as np, torch
+    from ldct.dncnn import DnCNN
+    from ldct.pretrain import natural_image_batches
+    from ldct.training import TrainingSettings, train
+
+    logging.basicConfig(level=logging.INFO)
+    checkpoint, out, kill_after = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    model = DnCNN(depth=4, channels=8)
+    images = [np.random.default_rng(5).random((48, 48), dtype=np.float32)]
+
+    def kill(epoch):
+        if epoch == kill_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    train(
+        model,
+        lambda epoch: natural_image_batches(images, 3, 4, 16, 25, seed=1, epoch=epoch),
+        3,
+        lambda net, device: (0.0, 0.0),
+        TrainingSettings(epochs=4, device="cpu", deterministic=True),
+        checkpoint,
+        fingerprint_extra={"test": 1},
+        on_epoch_end=kill,
+    )
+    torch.save(model.state_dict(), out)
+    """
+)
+
+
+def run_training(tmp_path, name: str, kill_after: int) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", TRAINING_SCRIPT, str(tmp_path / f"{name}.ckpt"),
+         str(tmp_path / f"{name}.pt"), str(kill_after)],
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize("kill_after", [1, 3])
+def test_killed_run_resumes_to_the_weights_of_an_uninterrupted_run(tmp_path, kill_after):
+    assert run_training(tmp_path, "whole", kill_after=0).returncode == 0
+    killed = run_training(tmp_path, "resumed", kill_after=kill_after)
+    assert killed.returncode == -9  # SIGKILL, after the checkpoint of that epoch
+    assert not (tmp_path / "resumed.pt").exists()
+    assert torch.load(tmp_path / "resumed.ckpt", weights_only=True)["epoch"] == kill_after
+    resumed = run_training(tmp_path, "resumed", kill_after=0)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming from {tmp_path / 'resumed.ckpt'} after epoch {kill_after}" in resumed.stderr
+    whole = torch.load(tmp_path / "whole.pt", weights_only=True)
+    again = torch.load(tmp_path / "resumed.pt", weights_only=True)
+    assert whole.keys() == again.keys()
+    for key in whole:
+        assert torch.equal(whole[key], again[key]), key
+    history = torch.load(tmp_path / "resumed.ckpt", weights_only=True)["history"]
+    assert [row["epoch"] for row in history] == [1, 2, 3, 4]
+
+
+def fixed_batch():
+    generator = torch.Generator().manual_seed(4)
+    clean = torch.rand(8, 1, 20, 20, generator=generator)
+    noisy = clean + 0.1 * torch.randn(clean.shape, generator=generator)
+    return noisy, clean
+
+
+def test_one_optimisation_step_lowers_the_loss_on_a_fixed_batch(tmp_path):
+    torch.manual_seed(0)
+    model = DnCNN(depth=5, channels=16)
+    noisy, clean = fixed_batch()
+    model.train()
+    with torch.no_grad():
+        before = torch.nn.functional.mse_loss(model(noisy), clean).item()
+    train(
+        model,
+        lambda epoch: iter([(noisy, clean)]),
+        1,
+        lambda net, device: (0.0, 0.0),
+        TrainingSettings(epochs=1, learning_rate=1e-3, device="cpu"),
+        tmp_path / "ckpt.pt",
+        fingerprint_extra={},
+    )
+    model.train()
+    with torch.no_grad():
+        after = torch.nn.functional.mse_loss(model(noisy), clean).item()
+    assert after < before
+
+
+def test_changed_settings_do_not_resume_an_old_checkpoint(tmp_path):
+    noisy, clean = fixed_batch()
+    runs = []
+    for rate in (1e-3, 1e-2):
+        torch.manual_seed(0)
+        model = DnCNN(depth=3, channels=4)
+        history = train(
+            model,
+            lambda epoch: iter([(noisy, clean)]),
+            1,
+            lambda net, device: (0.0, 0.0),
+            TrainingSettings(epochs=2, learning_rate=rate, device="cpu"),
+            tmp_path / "shared.pt",
+            fingerprint_extra={},
+        )
+        runs.append(history)
+    assert [row["epoch"] for row in runs[1]] == [1, 2]
+    assert runs[1][0]["learning_rate"] == 1e-2
+
+
+def test_learning_rate_milestones_divide_by_ten(tmp_path):
+    noisy, clean = fixed_batch()
+    history = train(
+        DnCNN(depth=3, channels=4),
+        lambda epoch: iter([(noisy, clean)]),
+        1,
+        lambda net, device: (0.0, 0.0),
+        TrainingSettings(epochs=4, learning_rate=1e-3, lr_milestones=(2, 4), device="cpu"),
+        tmp_path / "ckpt.pt",
+        fingerprint_extra={},
+    )
+    assert [row["learning_rate"] for row in history] == pytest.approx([1e-3, 1e-4, 1e-4, 1e-5])
+
+
+def test_psnr_of_known_error():
+    """Unit peak, every pixel off by 0.1: MSE 0.01, PSNR 20 dB; a batch averages per image."""
+    reference = torch.zeros(2, 1, 4, 4)
+    estimate = torch.stack([torch.full((1, 4, 4), 0.1), torch.full((1, 4, 4), 0.01)])
+    assert psnr_db(estimate[:1], reference[:1]) == pytest.approx(20.0, abs=1e-4)
+    assert psnr_db(estimate, reference) == pytest.approx((20.0 + 40.0) / 2, abs=1e-3)
+    assert psnr_db(estimate[:1] * 2550, reference[:1], data_range=255) == pytest.approx(
+        20 * np.log10(255 / 255), abs=1e-3
+    )

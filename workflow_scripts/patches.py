@@ -1,0 +1,27 @@
+"""Rule patches: the CT training patches of every training slice at every training dose."""
+
+import logging
+
+from ldct.patches import PATCH_COLUMNS, build_patch_set
+from ldct.storage import load_image, save_array, write_table
+from ldct.workflow import run_rule
+
+
+def main():
+    slices = []
+    for text, low_path, full_path in zip(
+        snakemake.params.slices, snakemake.input.low_dose, snakemake.input.full_dose
+    ):
+        image, dose = text.split("\t")
+        slices.append((image, float(dose), load_image(low_path)[0], load_image(full_path)[0]))
+    low, full, index = build_patch_set(slices, snakemake.params.settings, snakemake.params.seed)
+    logging.info(
+        "%d patches from %d slice-dose pairs, %d for validation",
+        len(index), len(slices), sum(row["split"] == "validation" for row in index),
+    )
+    save_array(snakemake.output.low_dose, low)
+    save_array(snakemake.output.full_dose, full)
+    write_table(snakemake.output.index, index, PATCH_COLUMNS)
+
+
+run_rule(snakemake, main)
