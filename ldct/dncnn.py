@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from .errors import LdctInputError
+from .training import resolve_device
 
 #: The format tag of this project's checkpoint files.
 CHECKPOINT_FORMAT = "ldct-dncnn-v1"
@@ -188,8 +189,7 @@ def denoise_hu(
 
     ``device`` is ``auto`` (CUDA when present), ``cpu`` or ``cuda``.
     """
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    model = model.eval().to(device)
-    tensor = torch.from_numpy(hu_to_network(image_hu, hu_window))[None, None].to(device)
+    where = resolve_device(device)
+    model = model.eval().to(where)
+    tensor = torch.from_numpy(hu_to_network(image_hu, hu_window))[None, None].to(where)
     return network_to_hu(model(tensor)[0, 0].cpu().numpy(), hu_window)

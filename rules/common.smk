@@ -91,6 +91,16 @@ def denoise_inputs(wildcards):
     return inputs
 
 
+def cnn_settings(wildcards):
+    """HU window and device of a CNN method; none for a filter, whose jobs they must not touch."""
+    if wildcards.method not in CNN_MODELS:
+        return {}
+    return {
+        "hu_window": config["dncnn"]["hu_window"],
+        "device": config["dncnn"]["device"],
+    }
+
+
 def denoise_threads(wildcards):
     """CNN methods use dncnn.threads; the filters are single-threaded."""
     return config["dncnn"]["threads"] if wildcards.method in CNN_MODELS else 1

@@ -14,7 +14,6 @@ rule denoise:
     threads: denoise_threads
     params:
         parameters=lambda wildcards: config["denoise"]["parameters"][wildcards.method],
-        hu_window=config["dncnn"]["hu_window"],
-        device=config["dncnn"]["device"],
+        network=cnn_settings,
     script:
         "../workflow_scripts/denoise.py"

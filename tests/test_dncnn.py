@@ -140,3 +140,9 @@ def test_unreadable_or_foreign_checkpoints_name_the_file(tmp_path):
     torch.save({"encoder.weight": torch.zeros(3, 3)}, foreign)
     with pytest.raises(LdctInputError, match="foreign.pt"):
         load_model(foreign)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without CUDA")
+def test_asking_for_cuda_without_a_gpu_names_the_config_key():
+    with pytest.raises(LdctInputError, match="config key dncnn.device"):
+        denoise_hu(DnCNN(depth=3, channels=2), np.zeros((8, 8), np.float32), (-1000, 1000), "cuda")

@@ -226,3 +226,20 @@ def test_kair_checkpoint_named_in_config_becomes_the_original_dncnn(tmp_path):
         torch.testing.assert_close(ours(x), kair(x), rtol=1e-5, atol=1e-5)
     manifest = yaml.safe_load((workdir / "results/dncnn/pretrained/manifest.json").read_text())
     assert manifest["original_sha256"] == file_sha256(workdir / "dncnn_25.pth")
+
+
+@pytest.mark.slow
+def test_changing_the_cnn_hu_window_reruns_only_cnn_jobs(tiny_study):
+    """dncnn.hu_window: fine-tuning and CNN denoising rerun; filters, patches, pretraining do not."""
+    config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    config["dncnn"]["hu_window"] = [-1024, 1024]
+    (tiny_study / "config" / "window.yaml").write_text(yaml.safe_dump(config))
+    dry = snakemake(tiny_study, "--configfile", "config/window.yaml", "-n", "--cores", "1")
+    assert job_counts(dry.stdout) == {
+        "finetune_dncnn": 2,
+        "denoise": 3 * 2 * 2,
+        "metrics": 3 * 2 * 2,
+        "collect_metrics": 1,
+        "stats": 1,
+        "all": 1,
+    }

@@ -14,8 +14,8 @@ def main():
     if "model" in snakemake.input.keys():
         torch.set_num_threads(snakemake.threads)
         model, _ = load_model(snakemake.input.model)
-        window = tuple(snakemake.params.hu_window)
-        denoised = denoise_hu(model, image, window, snakemake.params.device)
+        window = tuple(snakemake.params.network["hu_window"])
+        denoised = denoise_hu(model, image, window, snakemake.params.network["device"])
         parameters.update(model=snakemake.input.model, hu_window=list(window))
     else:
         denoised = denoise(image, method, parameters)
