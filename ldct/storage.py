@@ -16,6 +16,15 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def _atomic_write(path: str | os.PathLike, write) -> None:
     """Call ``write(file_object)`` on a temporary file, then rename it to ``path``."""
     path = Path(path)
@@ -24,6 +33,7 @@ def _atomic_write(path: str | os.PathLike, write) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
