@@ -105,3 +105,15 @@ def test_patch_set_names_a_training_slice_that_is_too_small():
     tiny = np.zeros((40, 40), dtype=np.float32)
     with pytest.raises(LdctInputError, match="training image 'thumb'"):
         build_patch_set([("thumb", 0.5, tiny, tiny)], SETTINGS, global_seed=0)
+
+
+def test_bilinear_rotation_lowers_white_noise_sd_by_the_analytic_two_thirds():
+    """Bilinear weights (u, 1-u) x (v, 1-v) at offsets spread over [0, 1) keep on average
+    E[u^2 + (1-u)^2]^2 = (2/3)^2 of white-noise variance: the SD falls to 2/3."""
+    white = np.random.default_rng(0).normal(0.0, 1.0, (400, 400))
+    centres = [(r + 24.5, c + 24.5) for r in range(40, 320, 40) for c in range(40, 320, 40)]
+    sd = {
+        angle: np.mean([extract_patch(white, PatchGeometry(r, c, angle, False), 50).std() for r, c in centres])
+        for angle in (0.0, 30.0)
+    }
+    assert sd[30.0] / sd[0.0] == pytest.approx(2 / 3, rel=0.02)
