@@ -30,7 +30,7 @@ import torch
 from torch import nn
 
 from .errors import LdctInputError
-from .training import resolve_device
+from .training import resolve_device, save_torch
 
 #: The format tag of this project's checkpoint files.
 CHECKPOINT_FORMAT = "ldct-dncnn-v1"
@@ -126,17 +126,15 @@ def save_checkpoint(
     path: str | os.PathLike, model: DnCNN, info: Mapping[str, Any] | None = None
 ) -> None:
     """Write ``model``'s weights and ``info`` (JSON-like) atomically in this project's format."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    payload = {
-        "format": CHECKPOINT_FORMAT,
-        "architecture": model.architecture,
-        "state_dict": {key: value.detach().cpu() for key, value in model.state_dict().items()},
-        "info": dict(info or {}),
-    }
-    torch.save(payload, partial)
-    os.replace(partial, path)
+    save_torch(
+        path,
+        {
+            "format": CHECKPOINT_FORMAT,
+            "architecture": model.architecture,
+            "state_dict": {key: value.detach().cpu() for key, value in model.state_dict().items()},
+            "info": dict(info or {}),
+        },
+    )
 
 
 def load_model(path: str | os.PathLike) -> tuple[DnCNN, dict[str, Any]]:

@@ -25,8 +25,11 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
-def _atomic_write(path: str | os.PathLike, write) -> None:
-    """Call ``write(file_object)`` on a temporary file, then rename it to ``path``."""
+def atomic_write(path: str | os.PathLike, write) -> None:
+    """Call ``write(file_object)`` on a temporary file, then rename it to ``path``.
+
+    A reader never sees a half-written ``path``, and a failed write leaves nothing behind.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -43,7 +46,7 @@ def _atomic_write(path: str | os.PathLike, write) -> None:
 def copy_file(source: str | os.PathLike, destination: str | os.PathLike) -> None:
     """Copy the bytes of ``source`` to ``destination``."""
     data = Path(source).read_bytes()
-    _atomic_write(destination, lambda handle: handle.write(data))
+    atomic_write(destination, lambda handle: handle.write(data))
 
 
 def sidecar_path(image_path: str | os.PathLike) -> Path:
@@ -54,7 +57,7 @@ def sidecar_path(image_path: str | os.PathLike) -> Path:
 def save_json(path: str | os.PathLike, data: Mapping[str, Any]) -> None:
     """Write ``data`` as indented, key-sorted JSON."""
     text = json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n"
-    _atomic_write(path, lambda handle: handle.write(text.encode()))
+    atomic_write(path, lambda handle: handle.write(text.encode()))
 
 
 def load_json(path: str | os.PathLike) -> dict[str, Any]:
@@ -76,14 +79,14 @@ def save_image(path: str | os.PathLike, image: np.ndarray, meta: Mapping[str, An
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 2:
         raise ValueError(f"expected a 2-D image, got shape {image.shape}")
-    _atomic_write(path, lambda handle: np.save(handle, image, allow_pickle=False))
+    atomic_write(path, lambda handle: np.save(handle, image, allow_pickle=False))
     save_json(sidecar_path(path), dict(meta, shape=list(image.shape)))
 
 
 def save_array(path: str | os.PathLike, array: np.ndarray) -> None:
     """Write any float32 array to ``path`` as ``.npy`` (no pickle), atomically."""
     array = np.asarray(array, dtype=np.float32)
-    _atomic_write(path, lambda handle: np.save(handle, array, allow_pickle=False))
+    atomic_write(path, lambda handle: np.save(handle, array, allow_pickle=False))
 
 
 def load_array(path: str | os.PathLike) -> np.ndarray:
@@ -113,7 +116,7 @@ def write_table(
     lines = ["\t".join(columns)]
     lines += ["\t".join(cell(row[column]) for column in columns) for row in rows]
     text = "\n".join(lines) + "\n"
-    _atomic_write(path, lambda handle: handle.write(text.encode()))
+    atomic_write(path, lambda handle: handle.write(text.encode()))
 
 
 def read_table(path: str | os.PathLike) -> list[dict[str, str]]:

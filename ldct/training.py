@@ -28,6 +28,7 @@ from torch import nn
 from tqdm import tqdm
 
 from .errors import LdctInputError
+from .storage import atomic_write
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 """(noisy, clean) tensors of shape (N, 1, H, W) in network units."""
@@ -196,10 +197,14 @@ def train(
     return history
 
 
+def save_torch(path: str | os.PathLike, payload: Any) -> None:
+    """``torch.save`` of ``payload`` to ``path``, written whole or not at all."""
+    atomic_write(path, lambda handle: torch.save(payload, handle))
+
+
 def _save_resume_state(path, model, optimizer, epoch, history, fingerprint) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    torch.save(
+    save_torch(
+        path,
         {
             "model": model.state_dict(),
             "optimizer": optimizer.state_dict(),
@@ -207,6 +212,4 @@ def _save_resume_state(path, model, optimizer, epoch, history, fingerprint) -> N
             "history": history,
             "fingerprint": fingerprint,
         },
-        partial,
     )
-    os.replace(partial, path)
