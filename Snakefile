@@ -6,6 +6,9 @@ min_version("8.0")
 configfile: "config/config.yaml"
 
 
+report: "rules/report/workflow.rst"
+
+
 include: "rules/common.smk"
 
 
@@ -15,6 +18,7 @@ wildcard_constraints:
     realization=r"\d+",
     method="|".join(METHODS),
     variant="dncnn_tra|dncnn_full",
+    metric="|".join(METRIC_NAMES),
 
 
 include: "rules/data.smk"
@@ -22,6 +26,8 @@ include: "rules/simulate.smk"
 include: "rules/train.smk"
 include: "rules/denoise.smk"
 include: "rules/evaluate.smk"
+include: "rules/figures.smk"
+include: "rules/report.smk"
 
 
 rule all:

@@ -97,11 +97,33 @@ def _check_consistency(config: dict[str, Any]) -> None:
     if not window["low_hu"] < window["high_hu"]:
         raise LdctInputError("config key metrics.window: low_hu must be below high_hu")
     _check_dncnn(config)
+    _check_figures(config)
     methods = config["denoise"]["methods"]
     if config["stats"]["reference"] not in methods:
         raise LdctInputError(
             f"config key stats.reference: '{config['stats']['reference']}' is not one of "
             f"denoise.methods {methods}"
+        )
+
+
+def _check_figures(config: dict[str, Any]) -> None:
+    figures = config["figures"]
+    eval_images = config["split"]["eval"]
+    if figures["image"] is not None and figures["image"] not in eval_images:
+        raise LdctInputError(
+            f"config key figures.image: '{figures['image']}' is not an eval image {eval_images}"
+        )
+    if figures["realization"] >= config["realizations"]:
+        raise LdctInputError(
+            f"config key figures.realization: {figures['realization']} is not below "
+            f"realizations ({config['realizations']})"
+        )
+    eval_doses = {dose_label(dose) for dose in config["doses"]["eval"]}
+    missing = [dose for dose in figures["profile"]["doses"] if dose_label(dose) not in eval_doses]
+    if missing:
+        raise LdctInputError(
+            f"config key figures.profile.doses: {missing} are not in doses.eval "
+            f"{config['doses']['eval']}"
         )
 
 

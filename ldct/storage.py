@@ -119,6 +119,11 @@ def write_table(
     atomic_write(path, lambda handle: handle.write(text.encode()))
 
 
+def table_number(text: str) -> float:
+    """A numeric cell of a table written by :func:`write_table`; ``NA`` is NaN."""
+    return float("nan") if text == "NA" else float(text)
+
+
 def read_table(path: str | os.PathLike) -> list[dict[str, str]]:
     """Read a table written by :func:`write_table` as a list of ``{column: text}`` rows."""
     with open(path, newline="") as handle:

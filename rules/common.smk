@@ -4,6 +4,7 @@ from ldct.config import dose_label, image_sources, train_images, validate_config
 from ldct.dicom import IMAGE_ID_PATTERN, embedded_dicom_path
 from ldct.dncnn import SHIPPED_CHECKPOINT
 from ldct.errors import LdctInputError
+from ldct.metrics import METRIC_NAMES
 from snakemake.exceptions import WorkflowError
 
 try:
@@ -24,6 +25,11 @@ CNN_MODELS = {
     "dncnn_tra": "dncnn_tra",
     "dncnn_full": "dncnn_full",
 }
+CNN_METHODS = [method for method in METHODS if method in CNN_MODELS]
+# The image and realization the image figures show; "noisy" is their low-dose column.
+FIGURE_IMAGE = config["figures"]["image"] or EVAL_IMAGES[0]
+FIGURE_REALIZATION = config["figures"]["realization"]
+FIGURE_METHODS = [method for method in METHODS if method != "noisy"]
 
 
 def dicom_source(wildcards):
@@ -54,13 +60,59 @@ def all_hu_images():
 
 
 def study_targets():
-    """The default targets: the MTF curve, the split, the metric and statistics tables."""
-    return [
+    """The default targets: the tables, the claims check and every figure of the report."""
+    targets = [
         "results/mtf/mtf_curve.tsv",
         "results/split.tsv",
         "results/metrics/metrics.tsv",
         "results/stats/stats.tsv",
+        "results/report/statistics.html",
+        "results/report/settings.html",
+        "results/figures/mtf.png",
+        "results/figures/noise_power_spectra.png",
+        "results/figures/slices.png",
+        "results/figures/profiles.png",
+        *expand("results/figures/scores_{metric}.png", metric=METRIC_NAMES),
     ]
+    if CNN_METHODS:
+        targets.append("results/figures/training_curves.png")
+    if config["stats"]["reference"] == "dncnn":  # the paper's claims compare with DnCNN
+        targets += ["results/claims/claims.tsv", "results/report/claims.html"]
+    return targets
+
+
+def figure_images(methods, doses=None):
+    """Denoised images of the figure image and realization for ``methods`` x ``doses``."""
+    return expand(
+        "results/denoised/{method}/{image}/dose{dose}/r{realization}.npy",
+        method=methods,
+        image=FIGURE_IMAGE,
+        dose=EVAL_DOSES if doses is None else [dose_label(dose) for dose in doses],
+        realization=FIGURE_REALIZATION,
+    )
+
+
+def figure_low_dose(doses=None, realizations=None):
+    """Simulated low-dose images of the figure image at ``doses`` and ``realizations``."""
+    return expand(
+        "results/simulated/{image}/dose{dose}/r{realization}.npy",
+        image=FIGURE_IMAGE,
+        dose=EVAL_DOSES if doses is None else [dose_label(dose) for dose in doses],
+        realization=[FIGURE_REALIZATION] if realizations is None else realizations,
+    )
+
+
+def training_histories():
+    """Legend label -> epochs.tsv of the pretrained DnCNN and of each fine-tuned variant."""
+    labels = {
+        "dncnn": "DnCNN, pretraining (natural images)",
+        "dncnn_tra": "DnCNN_Tra, last layer fine-tuned",
+        "dncnn_full": "DnCNN_full, all layers fine-tuned",
+    }
+    return {
+        labels[method]: f"results/dncnn/{CNN_MODELS[method]}/epochs.tsv"
+        for method in dict.fromkeys(["dncnn"] + CNN_METHODS)
+    }
 
 
 def training_expand(pattern):

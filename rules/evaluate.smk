@@ -24,7 +24,12 @@ rule collect_metrics:
         ),
         split="results/split.tsv",
     output:
-        table="results/metrics/metrics.tsv",
+        table=report(
+            "results/metrics/metrics.tsv",
+            caption="report/metrics_table.rst",
+            category="Statistical tests",
+            labels={"table": "Per-image metrics (TSV)"},
+        ),
     log:
         "results/logs/collect_metrics.log",
     conda:
@@ -38,7 +43,12 @@ rule stats:
     input:
         table="results/metrics/metrics.tsv",
     output:
-        table="results/stats/stats.tsv",
+        table=report(
+            "results/stats/stats.tsv",
+            caption="report/stats_table.rst",
+            category="Statistical tests",
+            labels={"table": "Statistics (TSV)"},
+        ),
     log:
         "results/logs/stats.log",
     conda:
@@ -48,3 +58,30 @@ rule stats:
         alpha=config["stats"]["alpha"],
     script:
         "../workflow_scripts/stats.py"
+
+
+rule claims:
+    """Claim by claim, whether this run reproduces the paper, from the stats table alone."""
+    input:
+        table="results/stats/stats.tsv",
+    output:
+        table=report(
+            "results/claims/claims.tsv",
+            caption="report/claims_table.rst",
+            category="Claims",
+            labels={"table": "Claims check (TSV)"},
+        ),
+        page=report(
+            "results/report/claims.html",
+            caption="report/claims.rst",
+            category="Claims",
+            labels={"table": "Claims check"},
+        ),
+    log:
+        "results/logs/claims.log",
+    conda:
+        "../envs/science.yaml"
+    params:
+        settings=config["claims"],
+    script:
+        "../workflow_scripts/claims.py"

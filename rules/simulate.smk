@@ -1,7 +1,12 @@
 rule mtf_curve:
     """The CT unit's MTF, as the table every simulation interpolates (frequency in lp/mm)."""
     output:
-        table="results/mtf/mtf_curve.tsv",
+        table=report(
+            "results/mtf/mtf_curve.tsv",
+            caption="report/mtf_table.rst",
+            category="Simulation",
+            labels={"table": "MTF (TSV)"},
+        ),
     log:
         "results/logs/mtf_curve.log",
     conda:

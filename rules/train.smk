@@ -4,7 +4,12 @@ if config["dncnn"]["pretrain"]["source"] == "train":
         """The original DnCNN: Gaussian (sigma 25/255) denoising of natural-image patches."""
         output:
             model="results/dncnn/pretrained/model.pt",
-            epochs="results/dncnn/pretrained/epochs.tsv",
+            epochs=report(
+                "results/dncnn/pretrained/epochs.tsv",
+                caption="report/epochs_table.rst",
+                category="Training",
+                labels={"table": "Pretraining epochs (TSV)"},
+            ),
             manifest="results/dncnn/pretrained/manifest.json",
         log:
             "results/logs/pretrain_dncnn.log",
@@ -31,7 +36,12 @@ else:
             checkpoint=pretrained_checkpoint_file(),
         output:
             model="results/dncnn/pretrained/model.pt",
-            epochs="results/dncnn/pretrained/epochs.tsv",
+            epochs=report(
+                "results/dncnn/pretrained/epochs.tsv",
+                caption="report/epochs_table.rst",
+                category="Training",
+                labels={"table": "Pretraining epochs (TSV)"},
+            ),
             manifest="results/dncnn/pretrained/manifest.json",
         log:
             "results/logs/import_pretrained_dncnn.log",
@@ -73,7 +83,12 @@ rule finetune_dncnn:
         index="results/patches/index.tsv",
     output:
         model="results/dncnn/{variant}/model.pt",
-        epochs="results/dncnn/{variant}/epochs.tsv",
+        epochs=report(
+            "results/dncnn/{variant}/epochs.tsv",
+            caption="report/epochs_table.rst",
+            category="Training",
+            labels={"table": "Fine-tuning epochs (TSV)", "variant": "{variant}"},
+        ),
     log:
         "results/logs/finetune_dncnn/{variant}.log",
     benchmark:

@@ -1,4 +1,4 @@
-"""Unit tests of ldct.stats: the paired t-test and the per dose x method x metric summary."""
+"""Unit tests of ldct.stats: paired tests, CI, Holm and the dose x method x metric summary."""
 
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ def test_summarize_values_by_hand():
     for dose in DOSES:
         for method in METHODS:
             for metric in METRICS:
-                def sample(name):
+                def sample(name, dose=dose, metric=metric):
                     selected = sorted(
                         ((r["image"], r["realization"]), r[metric]) for r in rows
                         if r["dose"] == dose and r["method"] == name
@@ -218,3 +218,144 @@ def test_summarize_raises_on_a_duplicated_evaluation_unit():
     rows = _rows()
     with pytest.raises(ValueError, match="two metric rows"):
         summarize(rows + [dict(rows[5])], METRICS, "noisy")
+
+
+# --------------------------------------------------------------------------- CI, Wilcoxon, Holm
+
+NEW_NUMERIC_COLUMNS = ("ci_low", "ci_high", "p_holm", "wilcoxon_statistic", "wilcoxon_p")
+
+
+def _paired_rows(reference, differences, dose=0.5):
+    """Rows of methods 'ref' and 'm' on one image, realization i pairing reference[i] with
+    reference[i] + differences[i], metric 'x'."""
+    rows = []
+    for realization, (value, difference) in enumerate(zip(reference, differences, strict=True)):
+        common = {"dose": dose, "image": "abdomen", "realization": realization}
+        rows.append(dict(common, method="ref", x=value))
+        rows.append(dict(common, method="m", x=value + difference))
+    return rows
+
+
+def _method_row(rows, alpha=0.05):
+    return _index(summarize(rows, ["x"], "ref", alpha=alpha))[(0.5, "m", "x")]
+
+
+@pytest.mark.parametrize(
+    "alpha, t_critical", [(0.05, 2.776445105), (0.10, 2.131846786)]  # tabulated t_{1-a/2, 4}
+)
+def test_summarize_ci_of_mean_difference_by_hand(alpha, t_critical):
+    """d = [1..5]: mean 3, se = sqrt(2.5 / 5), CI = 3 -/+ t_{1-alpha/2, 4} se.
+
+    The 95 % CI is [1.036757, 4.963243]."""
+    reference = [10.0, 20.0, 30.0, 40.0, 50.0]
+    row = _method_row(_paired_rows(reference, [1.0, 2.0, 3.0, 4.0, 5.0]), alpha=alpha)
+    se = math.sqrt(2.5 / 5)
+    assert_allclose([row["ci_low"], row["ci_high"]], [3 - t_critical * se, 3 + t_critical * se],
+                    rtol=1e-6)
+    if alpha == 0.05:
+        assert_allclose([row["ci_low"], row["ci_high"]], [1.036757, 4.963243], rtol=1e-6)
+
+
+def test_summarize_ci_collapses_to_the_mean_for_constant_differences():
+    """sd(d) = 0: t and p are NaN and both CI bounds equal the mean difference."""
+    row = _method_row(_paired_rows([1.0, 2.0, 3.0, 4.0], [0.5] * 4))
+    assert math.isnan(row["t_statistic"]) and math.isnan(row["p_value"])
+    assert row["ci_low"] == row["ci_high"] == row["mean_difference"] == 0.5
+
+
+def _exact_wilcoxon_by_enumeration(differences):
+    """(min(W+, W-), exact two-sided p) over all 2^n sign assignments of the ranks of |d|."""
+    ranks = scipy_stats.rankdata(np.abs(differences))
+    w_plus = ranks[np.asarray(differences) > 0].sum()
+    observed = min(w_plus, ranks.sum() - w_plus)
+    sums = [
+        sum(rank for bit, rank in enumerate(ranks) if signs >> bit & 1)
+        for signs in range(2 ** len(ranks))
+    ]
+    tail = sum(1 for total in sums if total <= observed) / len(sums)
+    return observed, min(1.0, 2 * tail)
+
+
+@pytest.mark.parametrize(
+    "differences",
+    [
+        [0.3, -1.1, 2.2, 0.7, 1.9, -0.4, 2.8, 1.5],  # W- = 2 + 4 = 6
+        [-0.3, -1.1, -2.2, 0.7, -1.9, -0.4, -2.8, 1.5],  # W+ = 3 + 5 = 8
+        [0.25, -0.5, 0.75, -1.0, 1.25, -1.5, 1.75, -2.0],  # W+ = 16, W- = 20
+    ],
+)
+def test_summarize_wilcoxon_equals_exact_enumeration(differences):
+    """n = 8 untied differences: statistic min(W+, W-), exact two-sided p over all 2^8 signs."""
+    reference = [0.5 + 0.01 * i for i in range(8)]
+    row = _method_row(_paired_rows(reference, differences))
+    statistic, p = _exact_wilcoxon_by_enumeration(differences)
+    assert row["wilcoxon_statistic"] == statistic
+    assert_allclose(row["wilcoxon_p"], p, rtol=1e-12)
+
+
+def test_wilcoxon_hand_example():
+    """d = [0.3, -1.1, 2.2, 0.7, 1.9, -0.4, 2.8, 1.5]: W- = 6, P(W <= 6) = 14/256, p = 28/256."""
+    row = _method_row(_paired_rows([0.0] * 8, [0.3, -1.1, 2.2, 0.7, 1.9, -0.4, 2.8, 1.5]))
+    assert row["wilcoxon_statistic"] == 6.0
+    assert_allclose(row["wilcoxon_p"], 28 / 256, rtol=1e-12)
+
+
+def test_summarize_wilcoxon_is_nan_when_every_difference_is_zero():
+    """Identical values: no rank to test, so both Wilcoxon columns are NaN."""
+    row = _method_row(_paired_rows([0.1, 0.2, 0.3, 0.4], [0.0] * 4))
+    assert math.isnan(row["wilcoxon_statistic"]) and math.isnan(row["wilcoxon_p"])
+
+
+def _holm_by_hand(p_values):
+    """Textbook Holm: sort ascending, p_(i) (m - i + 1) for i = 1..m, running max, clip at 1."""
+    m = len(p_values)
+    adjusted = [0.0] * m
+    running = 0.0
+    for i, position in enumerate(sorted(range(m), key=lambda k: p_values[k]), start=1):
+        running = max(running, (m - i + 1) * p_values[position])
+        adjusted[position] = min(1.0, running)
+    return adjusted
+
+
+def _rows_with_a_copy(seed=0):
+    """_rows plus a method 'copy' identical to 'noisy': its t-test p is NaN."""
+    rows = _rows(seed)
+    return rows + [dict(row, method="copy") for row in rows if row["method"] == "noisy"]
+
+
+def test_summarize_holm_over_every_comparison_by_hand():
+    """p_holm equals the hand step-down over all non-reference rows of all doses and metrics;
+    NaN p rows keep NaN and are not counted in m."""
+    summary = summarize(_rows_with_a_copy(), METRICS, "noisy")
+    compared = [row for row in summary if row["method"] != "noisy"]
+    tested = [row for row in compared if not math.isnan(row["p_value"])]
+    untested = [row for row in compared if math.isnan(row["p_value"])]
+    m = len(DOSES) * (len(METHODS) - 1) * len(METRICS)
+    assert len(tested) == m and len(untested) == len(DOSES) * len(METRICS)
+    expected = _holm_by_hand([row["p_value"] for row in tested])
+    assert_allclose([row["p_holm"] for row in tested], expected, rtol=1e-12)
+    smallest = min(row["p_value"] for row in tested)
+    assert_allclose(min(row["p_holm"] for row in tested), m * smallest, rtol=1e-12)
+    assert 0 < m * smallest < 1
+    assert all(math.isnan(row["p_holm"]) for row in untested)
+    assert {row["significant_holm"] for row in untested} == {"no"}
+
+
+def test_summarize_holm_significance_at_alpha():
+    """significant_holm is 'yes' exactly when p_holm < alpha, and only where significant is."""
+    for alpha in (0.05, 0.2):
+        for row in summarize(_rows_with_a_copy(seed=5), METRICS, "noisy", alpha=alpha):
+            if row["method"] == "noisy":
+                continue
+            assert row["significant_holm"] == ("yes" if row["p_holm"] < alpha else "no")
+            assert row["significant_holm"] != "yes" or row["significant"] == "yes"
+
+
+def test_summarize_reference_rows_have_nan_in_every_new_column():
+    """Reference rows: NaN CI, Holm and Wilcoxon columns, 'reference' in significant_holm."""
+    reference_rows = [row for row in summarize(_rows(), METRICS, "noisy")
+                      if row["method"] == "noisy"]
+    assert len(reference_rows) == len(DOSES) * len(METRICS)
+    for row in reference_rows:
+        assert all(math.isnan(row[column]) for column in NEW_NUMERIC_COLUMNS)
+        assert row["significant_holm"] == "reference"

@@ -1,0 +1,162 @@
+rule figure_mtf:
+    """The MTF every simulation uses, with its 50 % and 10 % points (the paper's Fig. 2)."""
+    input:
+        table="results/mtf/mtf_curve.tsv",
+    output:
+        figure=report(
+            "results/figures/mtf.png",
+            caption="report/mtf.rst",
+            category="Simulation",
+            labels={"figure": "MTF (Fig. 2)"},
+        ),
+    log:
+        "results/logs/figure_mtf.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        mtf=config["mtf"],
+        dpi=config["figures"]["dpi"],
+    script:
+        "../workflow_scripts/figure_mtf.py"
+
+
+rule noise_power_spectra:
+    """Radial NPS of the noise simulated at each eval dose, with the model and the full dose."""
+    input:
+        full_dose=f"results/hu/{FIGURE_IMAGE}.npy",
+        low_dose=figure_low_dose(realizations=REALIZATIONS),
+        mtf="results/mtf/mtf_curve.tsv",
+    output:
+        figure=report(
+            "results/figures/noise_power_spectra.png",
+            caption="report/noise_power_spectra.rst",
+            category="Simulation",
+            labels={"figure": "Noise power spectra"},
+        ),
+        table=report(
+            "results/figures/noise_power_spectra.tsv",
+            caption="report/noise_power_spectra_table.rst",
+            category="Simulation",
+            labels={"table": "Noise power spectra"},
+        ),
+    log:
+        "results/logs/noise_power_spectra.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        noise=config["noise"],
+        dpi=config["figures"]["dpi"],
+    script:
+        "../workflow_scripts/noise_power_spectra.py"
+
+
+rule image_figures:
+    """The eval slice by dose and method, whole and enlarged (Fig. 3), and CNN close-ups (Fig. 5)."""
+    input:
+        full_dose=f"results/hu/{FIGURE_IMAGE}.npy",
+        low_dose=figure_low_dose(),
+        denoised=figure_images(FIGURE_METHODS),
+    output:
+        slices=report(
+            "results/figures/slices.png",
+            caption="report/slices.rst",
+            category="Denoising",
+            labels={"figure": "Slices (Fig. 3a)"},
+        ),
+        slices_roi=report(
+            "results/figures/slices_roi.png",
+            caption="report/slices_roi.rst",
+            category="Denoising",
+            labels={"figure": "Enlarged region (Fig. 3b)"},
+        ),
+        cnn_closeups=report(
+            "results/figures/cnn_closeups.png",
+            caption="report/cnn_closeups.rst",
+            category="Denoising",
+            labels={"figure": "CNN close-ups (Fig. 5)"},
+        ),
+    log:
+        "results/logs/image_figures.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        doses=config["doses"]["eval"],
+        methods=FIGURE_METHODS,
+        cnn_methods=CNN_METHODS,
+        realization=FIGURE_REALIZATION,
+        window=config["figures"]["window"],
+        roi=config["figures"]["roi"],
+        dpi=config["figures"]["dpi"],
+    script:
+        "../workflow_scripts/image_figures.py"
+
+
+rule figure_profiles:
+    """Vertical CT-number profiles of every method at the chosen doses (the paper's Fig. 4)."""
+    input:
+        full_dose=f"results/hu/{FIGURE_IMAGE}.npy",
+        low_dose=figure_low_dose(config["figures"]["profile"]["doses"]),
+        denoised=figure_images(FIGURE_METHODS, config["figures"]["profile"]["doses"]),
+    output:
+        figure=report(
+            "results/figures/profiles.png",
+            caption="report/profiles.rst",
+            category="Denoising",
+            labels={"figure": "Profiles (Fig. 4)"},
+        ),
+    log:
+        "results/logs/figure_profiles.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        profile=config["figures"]["profile"],
+        methods=FIGURE_METHODS,
+        window=config["figures"]["window"],
+        dpi=config["figures"]["dpi"],
+    script:
+        "../workflow_scripts/figure_profiles.py"
+
+
+rule figure_scores:
+    """One metric by dose and method, mean ± SD, stars where p < alpha (Figs. 6 and 7)."""
+    input:
+        table="results/stats/stats.tsv",
+    output:
+        figure=report(
+            "results/figures/scores_{metric}.png",
+            caption="report/scores.rst",
+            category="Statistical tests",
+            labels={"figure": "Scores", "metric": "{metric}"},
+        ),
+    log:
+        "results/logs/figure_scores/{metric}.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        methods=METHODS,
+        alpha=config["stats"]["alpha"],
+        dpi=config["figures"]["dpi"],
+    script:
+        "../workflow_scripts/figure_scores.py"
+
+
+rule figure_training:
+    """Loss and validation PSNR per epoch of pretraining and of each fine-tuning."""
+    input:
+        epochs=list(training_histories().values()),
+    output:
+        figure=report(
+            "results/figures/training_curves.png",
+            caption="report/training_curves.rst",
+            category="Training",
+            labels={"figure": "Training curves"},
+        ),
+    log:
+        "results/logs/figure_training.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        names=list(training_histories()),
+        dpi=config["figures"]["dpi"],
+    script:
+        "../workflow_scripts/figure_training.py"

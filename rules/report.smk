@@ -1,0 +1,39 @@
+rule statistics_page:
+    """The statistics table as readable HTML tables, one per metric, for the report."""
+    input:
+        table="results/stats/stats.tsv",
+    output:
+        page=report(
+            "results/report/statistics.html",
+            caption="report/statistics.rst",
+            category="Statistical tests",
+            labels={"table": "Statistics"},
+        ),
+    log:
+        "results/logs/statistics_page.log",
+    conda:
+        "../envs/science.yaml"
+    params:
+        alpha=config["stats"]["alpha"],
+    script:
+        "../workflow_scripts/statistics_page.py"
+
+
+rule run_settings:
+    """The effective configuration and the software versions, as a report page and a table."""
+    output:
+        page=report(
+            "results/report/settings.html",
+            caption="report/settings.rst",
+            category="Settings",
+            labels={"table": "Configuration and software"},
+        ),
+        versions="results/report/software_versions.tsv",
+    log:
+        "results/logs/run_settings.log",
+    conda:
+        "../envs/figures.yaml"
+    params:
+        config=config,
+    script:
+        "../workflow_scripts/run_settings.py"

@@ -1,0 +1,25 @@
+"""Rule claims: claim by claim, whether this run reproduces the paper, from the stats table."""
+
+import logging
+
+from ldct.claims import CLAIM_COLUMNS, check_claims
+from ldct.html_tables import html_page, table_html
+from ldct.storage import atomic_write, read_table, write_table
+from ldct.workflow import run_rule
+
+
+def main():
+    claims = check_claims(read_table(snakemake.input.table), **snakemake.params.settings)
+    for claim in claims:
+        logging.info("claim %s: %s", claim["claim"], claim["verdict"])
+    write_table(snakemake.output.table, claims, CLAIM_COLUMNS)
+    page = html_page(
+        "Claims check",
+        [("Claims of Usui et al. (2021)", table_html(claims, CLAIM_COLUMNS))],
+        "Each claim of the paper, how this run tests it, this run's numbers (paired mean "
+        "differences against DnCNN with their confidence intervals and t-test p) and the verdict.",
+    )
+    atomic_write(snakemake.output.page, lambda handle: handle.write(page.encode("utf-8")))
+
+
+run_rule(snakemake, main)

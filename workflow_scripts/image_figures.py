@@ -1,0 +1,57 @@
+"""Rule image_figures: the eval slice by dose and method, whole and enlarged (the paper's
+Fig. 3), and the CNN close-ups (Fig. 5)."""
+
+from ldct.errors import LdctInputError
+from ldct.figures.images import RegionOfInterest, plot_image_grid
+from ldct.figures.style import (
+    FULL_DOSE_LABEL,
+    DisplayWindow,
+    dose_label,
+    method_label,
+    save_figure,
+)
+from ldct.storage import load_image
+from ldct.workflow import run_rule
+
+LOW_DOSE_LABEL = method_label("noisy")
+
+
+def main():
+    params = snakemake.params
+    full_dose, meta = load_image(snakemake.input.full_dose)
+    region = RegionOfInterest(**params.roi)
+    if not region.fits(full_dose.shape):
+        raise LdctInputError(
+            f"config key figures.roi: {params.roi} does not fit in image '{meta['image']}' "
+            f"of {full_dose.shape[0]} x {full_dose.shape[1]} px"
+        )
+    panels = {}
+    for path in snakemake.input.low_dose:
+        image, image_meta = load_image(path)
+        row = dose_label(image_meta["dose"])
+        panels[(row, FULL_DOSE_LABEL)] = full_dose
+        panels[(row, LOW_DOSE_LABEL)] = image
+    for path in snakemake.input.denoised:
+        image, image_meta = load_image(path)
+        panels[(dose_label(image_meta["dose"]), method_label(image_meta["method"]))] = image
+    rows = [dose_label(dose) for dose in params.doses]
+    columns = [FULL_DOSE_LABEL, LOW_DOSE_LABEL] + [method_label(m) for m in params.methods]
+    cnn_columns = [FULL_DOSE_LABEL, LOW_DOSE_LABEL] + [method_label(m) for m in params.cnn_methods]
+    window = DisplayWindow(**params.window)
+    where = f"image {meta['image']}, realization {params.realization}"
+    figures = {
+        "slices": plot_image_grid(
+            panels, rows, columns, window, f"Denoised slices, {where}; red: enlarged region", region
+        ),
+        "slices_roi": plot_image_grid(
+            panels, rows, columns, window, f"Enlarged region, {where}", region, enlarge=True
+        ),
+        "cnn_closeups": plot_image_grid(
+            panels, rows, cnn_columns, window, f"CNN close-ups, {where}", region, enlarge=True
+        ),
+    }
+    for name, figure in figures.items():
+        save_figure(figure, snakemake.output[name], params.dpi)
+
+
+run_rule(snakemake, main)
