@@ -119,7 +119,9 @@ def _check_figures(config: dict[str, Any]) -> None:
             f"realizations ({config['realizations']})"
         )
     eval_doses = {dose_label(dose) for dose in config["doses"]["eval"]}
-    missing = [dose for dose in figures["profile"]["doses"] if dose_label(dose) not in eval_doses]
+    missing = [
+        dose for dose in figures["profile"]["doses"] or [] if dose_label(dose) not in eval_doses
+    ]
     if missing:
         raise LdctInputError(
             f"config key figures.profile.doses: {missing} are not in doses.eval "
@@ -181,6 +183,21 @@ def train_images(config: dict[str, Any]) -> list[str]:
     if config["split"]["train"]:
         return list(config["split"]["train"])
     return [image for image in image_sources(config) if image not in config["split"]["eval"]]
+
+
+#: Doses of the paper's profile figure (Fig. 4).
+PAPER_PROFILE_DOSES = (0.5, 0.1)
+
+
+def profile_doses(config: dict[str, Any]) -> list[float]:
+    """Doses of the profile figure: ``figures.profile.doses``, or by default the paper's 50 %
+    and 10 % where the run has them, else every eval dose."""
+    if config["figures"]["profile"]["doses"]:
+        return list(config["figures"]["profile"]["doses"])
+    eval_doses = config["doses"]["eval"]
+    labels = {dose_label(dose) for dose in eval_doses}
+    paper = [dose for dose in PAPER_PROFILE_DOSES if dose_label(dose) in labels]
+    return paper or list(eval_doses)
 
 
 def dose_label(dose: float) -> str:

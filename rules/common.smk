@@ -1,6 +1,12 @@
 import os
 
-from ldct.config import dose_label, image_sources, train_images, validate_config
+from ldct.config import (
+    dose_label,
+    image_sources,
+    profile_doses,
+    train_images,
+    validate_config,
+)
 from ldct.dicom import IMAGE_ID_PATTERN, embedded_dicom_path
 from ldct.dncnn import SHIPPED_CHECKPOINT
 from ldct.errors import LdctInputError
@@ -30,6 +36,7 @@ CNN_METHODS = [method for method in METHODS if method in CNN_MODELS]
 FIGURE_IMAGE = config["figures"]["image"] or EVAL_IMAGES[0]
 FIGURE_REALIZATION = config["figures"]["realization"]
 FIGURE_METHODS = [method for method in METHODS if method != "noisy"]
+PROFILE_DOSES = profile_doses(config)
 
 
 def dicom_source(wildcards):

@@ -95,8 +95,8 @@ rule figure_profiles:
     """Vertical CT-number profiles of every method at the chosen doses (the paper's Fig. 4)."""
     input:
         full_dose=f"results/hu/{FIGURE_IMAGE}.npy",
-        low_dose=figure_low_dose(config["figures"]["profile"]["doses"]),
-        denoised=figure_images(FIGURE_METHODS, config["figures"]["profile"]["doses"]),
+        low_dose=figure_low_dose(PROFILE_DOSES),
+        denoised=figure_images(FIGURE_METHODS, PROFILE_DOSES),
     output:
         figure=report(
             "results/figures/profiles.png",
@@ -109,7 +109,8 @@ rule figure_profiles:
     conda:
         "../envs/figures.yaml"
     params:
-        profile=config["figures"]["profile"],
+        column=config["figures"]["profile"]["column"],
+        doses=PROFILE_DOSES,
         methods=FIGURE_METHODS,
         window=config["figures"]["window"],
         dpi=config["figures"]["dpi"],

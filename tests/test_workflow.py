@@ -13,6 +13,8 @@ from ldct.storage import read_table
 
 METHODS = ["dncnn", "dncnn_full", "dncnn_tra", "gaussian", "median", "noisy", "wiener"]
 METRICS = ["ssim_paper", "psnr_paper", "ssim_window", "psnr_window"]
+# The jobs that follow a new stats table: the claims check, its page and the score figures.
+DOWNSTREAM_OF_STATS = {"claims": 1, "statistics_page": 1, "figure_scores": 4}
 
 
 def test_dry_run_of_default_config_lists_every_job(tmp_path):
@@ -33,6 +35,15 @@ def test_dry_run_of_default_config_lists_every_job(tmp_path):
         "metrics": 4 * 10 * 7,
         "collect_metrics": 1,
         "stats": 1,
+        "claims": 1,
+        "statistics_page": 1,
+        "run_settings": 1,
+        "figure_mtf": 1,
+        "noise_power_spectra": 1,
+        "image_figures": 1,
+        "figure_profiles": 1,
+        "figure_scores": 4,
+        "figure_training": 1,
         "all": 1,
     }
     assert "resources: tmpdir=/tmp, gpu=1" in process.stdout
@@ -86,6 +97,11 @@ def test_changing_one_eval_dose_reruns_only_that_dose(tiny_study, tmp_path):
         "metrics": 2 * 7,
         "collect_metrics": 1,
         "stats": 1,
+        **DOWNSTREAM_OF_STATS,
+        "noise_power_spectra": 1,
+        "image_figures": 1,
+        "figure_profiles": 1,
+        "run_settings": 1,
         "all": 1,
     }
     snakemake(workdir, "--configfile", "config/changed.yaml", "--cores", "2")
@@ -142,6 +158,10 @@ def test_corrupt_local_dicom_stops_with_one_message(tmp_path):
         ({"stats": {"reference": "median"}, "denoise": {"methods": ["noisy"]}}, "stats.reference"),
         ({"noise": {"law": "linear"}}, "noise.law"),
         ({"dncnn": {"pretrain": {"source": "file"}}}, "dncnn.pretrain.checkpoint"),
+        ({"figures": {"image": "spine"}}, "figures.image"),
+        ({"figures": {"realization": 10}}, "figures.realization"),
+        ({"figures": {"profile": {"doses": [0.2]}}}, "figures.profile.doses"),
+        ({"figures": {"window": {"width_hu": 0}}}, "figures.window.width_hu"),
     ],
 )
 def test_bad_config_stops_with_a_message_naming_the_key(tmp_path, change, key):
@@ -241,5 +261,101 @@ def test_changing_the_cnn_hu_window_reruns_only_cnn_jobs(tiny_study):
         "metrics": 3 * 2 * 2,
         "collect_metrics": 1,
         "stats": 1,
+        **DOWNSTREAM_OF_STATS,
+        "image_figures": 1,
+        "figure_profiles": 1,
+        "figure_training": 1,
+        "run_settings": 1,
         "all": 1,
     }
+
+
+# Every figure and table the report must hold, as paths relative to the working directory.
+REPORT_FIGURES = [
+    "results/figures/mtf.png",
+    "results/figures/noise_power_spectra.png",
+    "results/figures/slices.png",
+    "results/figures/slices_roi.png",
+    "results/figures/profiles.png",
+    "results/figures/cnn_closeups.png",
+    *(f"results/figures/scores_{metric}.png" for metric in METRICS),
+    "results/figures/training_curves.png",
+]
+REPORT_TABLES = [
+    "results/mtf/mtf_curve.tsv",
+    "results/figures/noise_power_spectra.tsv",
+    "results/metrics/metrics.tsv",
+    "results/stats/stats.tsv",
+    "results/report/statistics.html",
+    "results/claims/claims.tsv",
+    "results/report/claims.html",
+    "results/report/settings.html",
+    "results/dncnn/pretrained/epochs.tsv",
+    "results/dncnn/dncnn_tra/epochs.tsv",
+    "results/dncnn/dncnn_full/epochs.tsv",
+]
+REPORT_CATEGORIES = ["Simulation", "Denoising", "Statistical tests", "Training", "Claims", "Settings"]
+
+
+@pytest.mark.slow
+def test_report_holds_every_figure_and_table(tiny_study, tmp_path):
+    """snakemake --report writes one self-contained HTML holding each figure and table, in
+    its category, with the figures embedded as PNG data."""
+    report = tmp_path / "report.html"
+    snakemake(tiny_study, "--configfile", "config/test.yaml", "--report", str(report))
+    text = report.read_text()
+    for path in REPORT_FIGURES + REPORT_TABLES:
+        assert (tiny_study / path).is_file(), path
+        assert f'"{path}"' in text or f"{path}" in text, f"{path} is not in the report"
+    for category in REPORT_CATEGORIES:
+        assert f'"{category}"' in text, category
+    assert text.count("data:image/png") >= len(REPORT_FIGURES)
+    for path in REPORT_FIGURES:
+        assert (tiny_study / path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    claims = read_table(tiny_study / "results/claims/claims.tsv")
+    assert [row["claim"] for row in claims] == ["a", "b", "c", "d", "e"]
+    assert {row["verdict"] for row in claims} <= {"reproduced", "not reproduced", "inconclusive"}
+    versions = {row["software"] for row in read_table(tiny_study / "results/report/software_versions.tsv")}
+    assert {"python", "ldct", "snakemake", "torch", "numpy"} <= versions
+
+
+@pytest.mark.slow
+def test_changing_the_display_window_redraws_only_image_figures(tiny_study):
+    """figures.window is a parameter of the image and profile figures only."""
+    config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    config["figures"]["window"] = {"level_hu": 60, "width_hu": 350}
+    (tiny_study / "config" / "display.yaml").write_text(yaml.safe_dump(config))
+    dry = snakemake(tiny_study, "--configfile", "config/display.yaml", "-n", "--cores", "1")
+    assert job_counts(dry.stdout) == {
+        "image_figures": 1,
+        "figure_profiles": 1,
+        "run_settings": 1,
+        "all": 1,
+    }
+
+
+@pytest.mark.slow
+def test_region_outside_the_slice_stops_with_one_message(tiny_study, tmp_path):
+    """figures.roi beyond the 64 x 64 slice: one 'ldct: config key figures.roi' line, no PNG."""
+    workdir = tmp_path / "study"
+    shutil.copytree(tiny_study, workdir, symlinks=True)
+    for name in ("slices.png", "slices_roi.png", "cnn_closeups.png"):
+        (workdir / "results" / "figures" / name).unlink()
+    config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    config["figures"]["roi"] = {"row": 40, "col": 40, "height": 32, "width": 32}
+    (workdir / "config" / "roi.yaml").write_text(yaml.safe_dump(config))
+    process = snakemake(
+        workdir,
+        "--configfile",
+        "config/roi.yaml",
+        "--cores",
+        "1",
+        "results/figures/slices.png",
+        check=False,
+    )
+    assert process.returncode != 0
+    messages = [line for line in process.stderr.splitlines() if line.startswith("ldct:")]
+    assert len(messages) == 1, process.stderr
+    assert "config key figures.roi" in messages[0] and "64 x 64" in messages[0]
+    figures = workdir / "results" / "figures"
+    assert not [path for path in figures.iterdir() if path.name.startswith(("slices", "cnn_"))]

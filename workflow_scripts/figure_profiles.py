@@ -10,7 +10,7 @@ from ldct.workflow import run_rule
 def main():
     params = snakemake.params
     full_dose, meta = load_image(snakemake.input.full_dose)
-    column = params.profile["column"]
+    column = params.column
     if column >= full_dose.shape[1]:
         raise LdctInputError(
             f"config key figures.profile.column: {column} is outside image '{meta['image']}' "
@@ -28,7 +28,7 @@ def main():
         full_dose,
         low_dose,
         denoised,
-        params.profile["doses"],
+        params.doses,
         params.methods,
         column,
         meta["pixel_spacing_mm"][0],
