@@ -125,6 +125,7 @@ def test_profiles_plot_the_chosen_column():
     np.testing.assert_array_equal(low_line.get_ydata(), low[0.5][:, 33])
     np.testing.assert_array_equal(denoised_line.get_ydata(), denoised[(0.5, "median")][:, 33])
     assert all("HU" in axis.get_ylabel() for axis in panels if axis.get_ylabel())
+    assert {axis.get_ylim() for axis in panels} == {(-160.0, 240.0)}
     assert overlapping_texts(figure) == []
 
 
@@ -183,7 +184,10 @@ def test_noise_power_figure_has_a_curve_per_dose_and_the_full_dose():
     rows = simulated_noise_spectra(full, low, (0.8, 0.8), curve, 10.0, "paper")
     figure = plot_noise_power_spectra(rows, "NPS")
     labels = [text.get_text() for text in figure.legends[0].get_texts()]
-    assert labels == [f"{d * 100:g} % dose, simulated" for d in DOSES] + ["Full dose (model)", "model of each dose"]
+    assert labels == [f"{d * 100:g} % dose: added noise" for d in DOSES] + [
+        "Full-dose noise (model)",
+        "model of each dose",
+    ]
     assert figure.axes[0].get_yscale() == "log"
     assert "HU² mm²" in figure.axes[0].get_ylabel()
     assert overlapping_texts(figure) == []

@@ -26,7 +26,7 @@ def main():
     write_table(snakemake.output.table, rows, NPS_COLUMNS)
     realizations = len(next(iter(low_dose.values())))
     title = (
-        f"Noise power spectra, image {meta['image']}, mean of {realizations} realizations\n"
+        f"Noise added by the simulation, image {meta['image']}, mean of {realizations} realizations\n"
         f"noise law '{noise['law']}', full-dose noise SD {noise['full_dose_sigma_hu']:g} HU"
     )
     save_figure(plot_noise_power_spectra(rows, title), snakemake.output.figure, snakemake.params.dpi)

@@ -27,7 +27,9 @@ def plot_profiles(
 
     Every panel shows the full-dose profile (red), the low-dose one (orange) and the
     method's denoised one (black, dashed), against the distance from the top edge in mm.
-    A first panel shows where the column lies on the full-dose image in ``window``.
+    The CT-number axis spans ``window``, like the image panels; values beyond it (air, bone,
+    extreme noise) run off the panel. A first panel shows where the column lies on the
+    full-dose image in ``window``.
     """
     rows = full_dose.shape[0]
     position_mm = np.arange(rows) * row_spacing_mm
@@ -64,6 +66,7 @@ def plot_profiles(
                 axis.set_ylabel("CT number (HU)", fontsize=9)
             else:
                 axis.tick_params(labelleft=False)
+    shared.set_ylim(window.low_hu, window.high_hu)
     handles, labels = shared.get_legend_handles_labels()
     figure.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=9)
     figure.suptitle(f"CT-number profiles along column {column}", fontsize=11)
