@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import REPO
-from ldct.config import config_key, dose_label, train_images, validate_config
+from ldct.config import config_key, dose_label, profile_doses, train_images, validate_config
 from ldct.errors import LdctInputError
 
 SCHEMA = REPO / "config" / "schema.yaml"
@@ -84,12 +84,26 @@ def test_train_images_default_to_everything_not_held_out():
         ({"split": {"eval": ["abdomen", "head_cerebrum", "head_skull_base", "spine",
                              "spine_small"], "train": []}}, "config key split.train: methods"),
         ({"stats": {"reference": "bm3d"}}, "config key stats.reference"),
+        ({"figures": {"image": "spine"}}, "config key figures.image: 'spine' is not an eval image"),
+        ({"figures": {"realization": 10}}, "config key figures.realization: 10 is not below"),
+        ({"figures": {"profile": {"doses": [0.2]}}}, "config key figures.profile.doses: [0.2]"),
+        ({"figures": {"roi": {"row": -1}}}, "config key figures.roi.row"),
+        ({"claims": {"convention": "hu"}}, "config key claims.convention"),
     ],
 )
 def test_bad_values_name_their_key(change, message):
     with pytest.raises(LdctInputError) as error:
         validated(change)
     assert message in str(error.value)
+
+
+def test_profile_doses_default_to_the_papers_where_the_run_has_them():
+    """50 % and 10 % by default; only those the run has; every eval dose when it has neither."""
+    assert profile_doses(validated()) == [0.5, 0.1]
+    assert profile_doses(validated({"doses": {"eval": [0.75, 0.1], "train": [0.5]}})) == [0.1]
+    assert profile_doses(validated({"doses": {"eval": [0.3, 0.2], "train": [0.5]}})) == [0.3, 0.2]
+    chosen = validated({"figures": {"profile": {"doses": [0.05]}}})
+    assert profile_doses(chosen) == [0.05]
 
 
 def test_key_paths_and_dose_labels():

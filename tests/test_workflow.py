@@ -359,3 +359,26 @@ def test_region_outside_the_slice_stops_with_one_message(tiny_study, tmp_path):
     assert "config key figures.roi" in messages[0] and "64 x 64" in messages[0]
     figures = workdir / "results" / "figures"
     assert not [path for path in figures.iterdir() if path.name.startswith(("slices", "cnn_"))]
+
+
+@pytest.mark.slow
+def test_stats_table_without_the_new_columns_stops_the_claims_with_one_message(tiny_study, tmp_path):
+    """A stats.tsv of an older ldct (no confidence intervals): one ldct: line naming the file."""
+    workdir = tmp_path / "study"
+    shutil.copytree(tiny_study, workdir, symlinks=True)
+    stats = workdir / "results" / "stats" / "stats.tsv"
+    rows = read_table(stats)
+    old_columns = [column for column in rows[0] if column not in ("ci_low", "ci_high")]
+    stats.write_text(
+        "\n".join(["\t".join(old_columns)] + ["\t".join(row[c] for c in old_columns) for row in rows])
+        + "\n"
+    )
+    process = snakemake(
+        workdir, "--configfile", "config/test.yaml", "--cores", "1", "results/claims/claims.tsv",
+        check=False,
+    )
+    assert process.returncode != 0
+    messages = [line for line in process.stderr.splitlines() if line.startswith("ldct:")]
+    assert len(messages) == 1, process.stderr
+    assert "results/stats/stats.tsv" in messages[0] and "ci_low" in messages[0]
+    assert not (workdir / "results" / "claims" / "claims.tsv").exists()

@@ -3,13 +3,20 @@
 import logging
 
 from ldct.claims import CLAIM_COLUMNS, check_claims
+from ldct.errors import LdctInputError
 from ldct.html_tables import html_page, table_html
 from ldct.storage import atomic_write, read_table, write_table
 from ldct.workflow import run_rule
 
 
 def main():
-    claims = check_claims(read_table(snakemake.input.table), **snakemake.params.settings)
+    try:
+        claims = check_claims(read_table(snakemake.input.table), **snakemake.params.settings)
+    except ValueError as error:
+        raise LdctInputError(
+            f"{snakemake.input.table}: {error} (a table from an older ldct? "
+            "rerun it with: snakemake --forcerun stats)"
+        ) from error
     for claim in claims:
         logging.info("claim %s: %s", claim["claim"], claim["verdict"])
     write_table(snakemake.output.table, claims, CLAIM_COLUMNS)
