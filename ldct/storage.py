@@ -83,6 +83,16 @@ def save_image(path: str | os.PathLike, image: np.ndarray, meta: Mapping[str, An
     save_json(sidecar_path(path), dict(meta, shape=list(image.shape)))
 
 
+def images_by_meta(paths: Iterable[str | os.PathLike], *keys: str) -> dict[Any, np.ndarray]:
+    """Load images and key each by its sidecar's ``keys`` values (one key: the value itself)."""
+    images = {}
+    for path in paths:
+        image, meta = load_image(path)
+        values = tuple(meta[key] for key in keys)
+        images[values[0] if len(values) == 1 else values] = image
+    return images
+
+
 def save_array(path: str | os.PathLike, array: np.ndarray) -> None:
     """Write any float32 array to ``path`` as ``.npy`` (no pickle), atomically."""
     array = np.asarray(array, dtype=np.float32)

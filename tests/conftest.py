@@ -40,6 +40,14 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
     return process
 
 
+def one_ldct_message(process: subprocess.CompletedProcess) -> str:
+    """The single 'ldct:' line of a failed run; fails unless the run failed with exactly one."""
+    assert process.returncode != 0, process.stdout
+    messages = [line for line in process.stderr.splitlines() if line.startswith("ldct:")]
+    assert len(messages) == 1, process.stderr
+    return messages[0]
+
+
 def job_counts(dry_run_output: str) -> dict[str, int]:
     """Rule -> job count from the 'Job stats' table of a dry run."""
     counts: dict[str, int] = {}

@@ -3,7 +3,7 @@
 from ldct.errors import LdctInputError
 from ldct.figures.profiles import plot_profiles
 from ldct.figures.style import DisplayWindow, save_figure
-from ldct.storage import load_image
+from ldct.storage import images_by_meta, load_image
 from ldct.workflow import run_rule
 
 
@@ -16,18 +16,10 @@ def main():
             f"config key figures.profile.column: {column} is outside image '{meta['image']}' "
             f"of {full_dose.shape[1]} columns"
         )
-    low_dose = {}
-    for path in snakemake.input.low_dose:
-        image, image_meta = load_image(path)
-        low_dose[image_meta["dose"]] = image
-    denoised = {}
-    for path in snakemake.input.denoised:
-        image, image_meta = load_image(path)
-        denoised[(image_meta["dose"], image_meta["method"])] = image
     figure = plot_profiles(
         full_dose,
-        low_dose,
-        denoised,
+        images_by_meta(snakemake.input.low_dose, "dose"),
+        images_by_meta(snakemake.input.denoised, "dose", "method"),
         params.doses,
         params.methods,
         column,

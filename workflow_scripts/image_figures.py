@@ -10,7 +10,7 @@ from ldct.figures.style import (
     method_label,
     save_figure,
 )
-from ldct.storage import load_image
+from ldct.storage import images_by_meta, load_image
 from ldct.workflow import run_rule
 
 LOW_DOSE_LABEL = method_label("noisy")
@@ -26,14 +26,11 @@ def main():
             f"of {full_dose.shape[0]} x {full_dose.shape[1]} px"
         )
     panels = {}
-    for path in snakemake.input.low_dose:
-        image, image_meta = load_image(path)
-        row = dose_label(image_meta["dose"])
-        panels[(row, FULL_DOSE_LABEL)] = full_dose
-        panels[(row, LOW_DOSE_LABEL)] = image
-    for path in snakemake.input.denoised:
-        image, image_meta = load_image(path)
-        panels[(dose_label(image_meta["dose"]), method_label(image_meta["method"]))] = image
+    for dose, image in images_by_meta(snakemake.input.low_dose, "dose").items():
+        panels[(dose_label(dose), FULL_DOSE_LABEL)] = full_dose
+        panels[(dose_label(dose), LOW_DOSE_LABEL)] = image
+    for (dose, method), image in images_by_meta(snakemake.input.denoised, "dose", "method").items():
+        panels[(dose_label(dose), method_label(method))] = image
     rows = [dose_label(dose) for dose in params.doses]
     columns = [FULL_DOSE_LABEL, LOW_DOSE_LABEL] + [method_label(m) for m in params.methods]
     cnn_columns = [FULL_DOSE_LABEL, LOW_DOSE_LABEL] + [method_label(m) for m in params.cnn_methods]
