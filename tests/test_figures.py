@@ -213,3 +213,13 @@ def test_save_figure_writes_a_png(tmp_path):
     save_figure(figure, tmp_path / "figure.png", dpi=50)
     assert (tmp_path / "figure.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert list(tmp_path.iterdir()) == [tmp_path / "figure.png"]
+
+
+def test_training_curves_accept_an_imported_model_without_history():
+    """A checkpoint imported from a file has an empty epochs table: no line, no error."""
+    figure = plot_training_curves({"imported": [], "DnCNN_Tra": [
+        {"epoch": "1", "loss": "0.01", "val_psnr_db": "NA", "val_input_psnr_db": "30"}
+    ]})
+    loss_axis, psnr_axis = figure.axes
+    assert len(loss_axis.get_lines()) == 2 and len(loss_axis.get_lines()[0].get_xdata()) == 0
+    assert np.isnan(psnr_axis.get_lines()[2].get_ydata()[0])

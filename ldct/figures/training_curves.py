@@ -7,6 +7,7 @@ from typing import Mapping, Sequence
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from ..storage import table_number
 from .style import plt
 
 
@@ -21,9 +22,9 @@ def plot_training_curves(histories: Mapping[str, Sequence[Mapping[str, str]]]) -
     colours = plt.get_cmap("tab10").colors
     for colour, (name, rows) in zip(colours, histories.items()):
         epoch = np.array([int(row["epoch"]) for row in rows])
-        loss_axis.plot(epoch, [float(row["loss"]) for row in rows], color=colour, marker=".", label=name)
-        psnr_axis.plot(epoch, [float(row["val_psnr_db"]) for row in rows], color=colour, marker=".", label=name)
-        psnr_axis.plot(epoch, [float(row["val_input_psnr_db"]) for row in rows], color=colour, linestyle=":")
+        loss_axis.plot(epoch, [table_number(row["loss"]) for row in rows], color=colour, marker=".", label=name)
+        psnr_axis.plot(epoch, [table_number(row["val_psnr_db"]) for row in rows], color=colour, marker=".", label=name)
+        psnr_axis.plot(epoch, [table_number(row["val_input_psnr_db"]) for row in rows], color=colour, linestyle=":")
     psnr_axis.plot([], [], color="grey", linestyle=":", label="input, before denoising")
     loss_axis.set_yscale("log")
     loss_axis.set_xlabel("epoch")
