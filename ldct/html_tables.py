@@ -6,6 +6,8 @@ import html
 import math
 from typing import Mapping, Sequence
 
+from .storage import table_number
+
 STYLE = """
 body { font-family: sans-serif; font-size: 13px; margin: 1em; }
 table { border-collapse: collapse; margin-bottom: 1.5em; }
@@ -30,7 +32,7 @@ def format_cell(value: object) -> tuple[str, str]:
     """(text, css class) of a table cell: numbers to 4 significant digits, NA/NaN as a dash."""
     text = str(value)
     try:
-        number = float(text)
+        number = table_number(text)
     except ValueError:
         return text, VERDICT_CLASSES.get(text, "")
     if math.isnan(number):
