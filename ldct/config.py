@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import yaml
 
 from .dicom import list_dicom_folder
 from .errors import LdctInputError
+from .tcia import read_manifest
 
 
 def _validator_filling_defaults(validator_class):
@@ -48,6 +50,7 @@ def validate_config(config: dict[str, Any], schema_path: str | Path) -> dict[str
     error = jsonschema.exceptions.best_match(_Validator(schema).iter_errors(config))
     if error is not None:
         raise LdctInputError(f"config key {config_key(error.absolute_path)}: {error.message}")
+    _expand_series_in_split(config)
     _check_consistency(config)
     _sort_keys(config)
     return config
@@ -158,8 +161,14 @@ def _check_dncnn(config: dict[str, Any]) -> None:
 
 
 def image_sources(config: dict[str, Any]) -> dict[str, str]:
-    """Image id -> source: an embedded file name, or a path in the local DICOM folder."""
+    """Image id -> source: an embedded file name, a path in the local DICOM folder, or for
+    TCIA the text 'TCIA series <SeriesInstanceUID>, slice <k> of <n>'."""
     data = config["data"]
+    if data["source"] == "tcia":
+        return {
+            image: f"TCIA series {series.uid}, slice {position + 1} of {series.slices}"
+            for image, (series, position) in tcia_slices(config).items()
+        }
     if data["source"] == "local_dicom":
         if not data["local_dicom"]["folder"]:
             raise LdctInputError(
@@ -176,6 +185,113 @@ def image_sources(config: dict[str, Any]) -> dict[str, str]:
             )
         sources[entry["image"]] = entry["file"]
     return sources
+
+
+@dataclass(frozen=True)
+class TciaSeries:
+    """One TCIA series of the study and how many of its slices it contributes.
+
+    ``instances`` is the (first, last) InstanceNumber range the slices are drawn from, or
+    None for the whole series; ``key`` is the config key that named the series.
+    """
+
+    id: str
+    uid: str
+    slices: int
+    instances: tuple[int, int] | None
+    key: str
+
+    def image_ids(self) -> list[str]:
+        """The image ids of this series' slices: '<id>_000', '<id>_001', ... in slice order."""
+        width = max(3, len(str(self.slices - 1)))
+        return [f"{self.id}_{position:0{width}d}" for position in range(self.slices)]
+
+
+def tcia_series(config: dict[str, Any]) -> list[TciaSeries]:
+    """The series of ``data.tcia.series`` followed by those of ``data.tcia.manifest``.
+
+    A manifest's series get the ids 'series_01', 'series_02', ... in manifest order and
+    ``data.tcia.slices_per_series`` slices each, like listed series that leave ``slices`` out.
+    """
+    tcia = config["data"]["tcia"]
+    default_slices = tcia["slices_per_series"]
+    series = []
+    for index, entry in enumerate(tcia["series"]):
+        key = f"data.tcia.series[{index}]"
+        instances = entry.get("instances")
+        if instances is not None and instances[0] > instances[1]:
+            raise LdctInputError(
+                f"config key {key}.instances: the first InstanceNumber {instances[0]} is above "
+                f"the last {instances[1]}"
+            )
+        series.append(
+            TciaSeries(
+                entry["id"],
+                entry["uid"],
+                entry.get("slices", default_slices),
+                tuple(instances) if instances is not None else None,
+                key,
+            )
+        )
+    if tcia["manifest"]:
+        try:
+            uids = read_manifest(tcia["manifest"])
+        except LdctInputError as error:
+            raise LdctInputError(f"config key data.tcia.manifest: {error}") from error
+        width = max(2, len(str(len(uids))))
+        series += [
+            TciaSeries(
+                f"series_{number:0{width}d}",
+                uid,
+                default_slices,
+                None,
+                f"data.tcia.manifest (series {uid})",
+            )
+            for number, uid in enumerate(uids, start=1)
+        ]
+    if not series:
+        raise LdctInputError(
+            "config key data.tcia.series: required when data.source is 'tcia' "
+            "(or give data.tcia.manifest)"
+        )
+    ids: dict[str, TciaSeries] = {}
+    uids_seen: dict[str, TciaSeries] = {}
+    for item in series:
+        if item.id in ids:
+            raise LdctInputError(f"config key {item.key}.id: id '{item.id}' is used twice")
+        if item.uid in uids_seen:
+            raise LdctInputError(
+                f"config key {item.key}: series {item.uid} is already {uids_seen[item.uid].key}"
+            )
+        ids[item.id] = uids_seen[item.uid] = item
+    slice_ids = {image for item in series for image in item.image_ids()}
+    clash = sorted(slice_ids & set(ids))
+    if clash:
+        raise LdctInputError(
+            f"config key data.tcia.series: series ids {clash} are also slice ids; rename them"
+        )
+    return series
+
+
+def tcia_slices(config: dict[str, Any]) -> dict[str, tuple[TciaSeries, int]]:
+    """Image id -> (its TCIA series, its position among the series' selected slices)."""
+    return {
+        image: (series, position)
+        for series in tcia_series(config)
+        for position, image in enumerate(series.image_ids())
+    }
+
+
+def _expand_series_in_split(config: dict[str, Any]) -> None:
+    """With TCIA data, a series id in ``split.eval`` or ``split.train`` stands for its slices."""
+    if config["data"]["source"] != "tcia":
+        return
+    by_id = {series.id: series for series in tcia_series(config)}
+    for key in ("eval", "train"):
+        expanded = []
+        for image in config["split"][key]:
+            expanded += by_id[image].image_ids() if image in by_id else [image]
+        config["split"][key] = list(dict.fromkeys(expanded))
 
 
 def train_images(config: dict[str, Any]) -> list[str]:

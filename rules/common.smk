@@ -4,6 +4,7 @@ from ldct.config import (
     dose_label,
     image_sources,
     profile_doses,
+    tcia_slices,
     train_images,
     validate_config,
 )
@@ -16,8 +17,12 @@ from snakemake.exceptions import WorkflowError
 try:
     validate_config(config, os.path.join(workflow.basedir, "config", "schema.yaml"))
     IMAGE_SOURCES = image_sources(config)
+    # TCIA image id -> (its series, its position among the series' selected slices).
+    TCIA_SLICES = tcia_slices(config) if config["data"]["source"] == "tcia" else {}
 except LdctInputError as error:
     raise WorkflowError(f"ldct: {error}")
+
+TCIA_SERIES = {series.id: series for series, _ in TCIA_SLICES.values()}
 
 EVAL_IMAGES = list(config["split"]["eval"])
 TRAIN_IMAGES = train_images(config)
@@ -48,6 +53,19 @@ def dicom_source(wildcards):
         except LdctInputError as error:
             raise WorkflowError(f"ldct: {error}")
     return source
+
+
+def acquire_input(wildcards):
+    """An image's source: its DICOM file, or for TCIA the slice table of its series."""
+    if wildcards.image in TCIA_SLICES:
+        series, _ = TCIA_SLICES[wildcards.image]
+        return {"slices": f"results/tcia/{series.id}.tsv"}
+    return {"dicom": dicom_source(wildcards)}
+
+
+def tcia_series_pattern():
+    """A wildcard constraint matching exactly the TCIA series ids of the study."""
+    return "|".join(TCIA_SERIES) or "(?!)"
 
 
 def eval_expand(pattern, **extra):

@@ -1,7 +1,27 @@
+rule download_tcia_series:
+    """Download one TCIA series into resources/tcia (cached, resumable), check it, pick its slices."""
+    output:
+        slices="results/tcia/{series}.tsv",
+    log:
+        "results/logs/download_tcia_series/{series}.log",
+    wildcard_constraints:
+        series=tcia_series_pattern(),
+    localrule: True
+    conda:
+        "../envs/data.yaml"
+    params:
+        uid=lambda wildcards: TCIA_SERIES[wildcards.series].uid,
+        slices=lambda wildcards: TCIA_SERIES[wildcards.series].slices,
+        instances=lambda wildcards: TCIA_SERIES[wildcards.series].instances,
+        images=lambda wildcards: TCIA_SERIES[wildcards.series].image_ids(),
+    script:
+        "../workflow_scripts/download_tcia_series.py"
+
+
 rule acquire:
     """Copy one CT slice into the study after checking it is a readable, decodable CT image."""
     input:
-        dicom=dicom_source,
+        unpack(acquire_input),
     output:
         dicom="results/dicom/{image}.dcm",
     log:

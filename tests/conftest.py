@@ -23,8 +23,14 @@ def make_workdir(path: Path, *extra_configs: Path) -> Path:
     return path
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run this checkout's Snakefile in ``workdir``; returns the finished process (text output)."""
+def snakemake(
+    workdir: Path, *args: str, check: bool = True, timeout: float | None = None
+) -> subprocess.CompletedProcess:
+    """Run this checkout's Snakefile in ``workdir``; returns the finished process (text output).
+
+    After ``timeout`` seconds the process is killed with SIGKILL (snakemake may ignore SIGTERM
+    while cluster jobs are out) and the test fails.
+    """
     command = SNAKEMAKE + ["-s", str(REPO / "Snakefile"), "-d", str(workdir), *args]
     process = subprocess.run(
         command,
@@ -32,6 +38,7 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
         capture_output=True,
         text=True,
         env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        timeout=timeout,
     )
     if check and process.returncode != 0:
         raise AssertionError(

@@ -1,21 +1,45 @@
-"""Rule acquire: check that the source is a decodable CT slice, then copy it into the study."""
+"""Rule acquire: check that the source is a decodable CT slice, then copy it into the study.
+
+The source is a DICOM file, or for TCIA data the row of this image in its series' slice table.
+"""
 
 import logging
+from pathlib import Path
 
 from ldct.dicom import read_ct_slice
-from ldct.storage import copy_file
+from ldct.errors import LdctInputError
+from ldct.storage import copy_file, read_table
 from ldct.workflow import run_rule
 
 
+def source_file():
+    if "slices" not in snakemake.input.keys():
+        return snakemake.input.dicom
+    table = snakemake.input.slices
+    row = next((r for r in read_table(table) if r["image"] == snakemake.wildcards.image), None)
+    if row is None:
+        raise LdctInputError(f"{table}: no slice for image '{snakemake.wildcards.image}'")
+    if not Path(row["file"]).is_file():
+        raise LdctInputError(
+            f"{row['file']}: missing from the TCIA cache (listed in {table}); fetch it again "
+            "with: snakemake --forcerun download_tcia_series"
+        )
+    logging.info(
+        "TCIA series %s, InstanceNumber %s", row["series_instance_uid"], row["instance_number"]
+    )
+    return row["file"]
+
+
 def main():
-    dataset, pixels = read_ct_slice(snakemake.input.dicom)
+    source = source_file()
+    dataset, pixels = read_ct_slice(source)
     logging.info(
         "%s: CT slice %s, transfer syntax %s",
-        snakemake.input.dicom,
+        source,
         pixels.shape,
         dataset.file_meta.get("TransferSyntaxUID", "unknown"),
     )
-    copy_file(snakemake.input.dicom, snakemake.output.dicom)
+    copy_file(source, snakemake.output.dicom)
 
 
 run_rule(snakemake, main)
