@@ -28,6 +28,8 @@ CLUSTER_OPTIONS = [
     "--slurm-init-seconds-before-status-checks",
     "2",
     "--slurm-keep-successful-logs",
+    "--max-threads",
+    "1",  # the tiny study's threads, below the profile's 4 for training
 ]
 # Fewer methods than the tiny study, to keep the number of sbatch jobs small: a filter, the
 # original DnCNN (the stats reference) and DnCNN_Tra (a GPU-tagged fine-tuning job).
@@ -86,6 +88,7 @@ def test_tiny_study_through_slurm_matches_a_local_run(cluster, tmp_path):
     ).stdout
     assert re.search(r"TresPerJob=gres:gpu:1\b", job), job
     assert "JobState=COMPLETED" in job, job
+    assert "NumCPUs=1" in job, job
 
     for table in ("results/metrics/metrics.tsv", "results/stats/stats.tsv"):
         assert read_table(slurm_dir / table) == read_table(local_dir / table), table

@@ -14,5 +14,6 @@ for daemon in slurmd slurmctld munged; do
 done
 for name in slurm.conf gres.conf; do
   target=/etc/slurm/$name
-  [[ -L $target && $(readlink "$target") == "$DIR/$name" ]] && rm -f "$target"
+  if [[ -L $target && $(readlink "$target") == "$DIR/$name" ]]; then rm -f "$target"; fi
 done
+exit 0
