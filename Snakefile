@@ -13,12 +13,12 @@ include: "rules/common.smk"
 
 
 wildcard_constraints:
-    image=IMAGE_ID_PATTERN,
+    image=any_of(STUDY.sources),
     dose=r"[0-9.e+\-]+",
     realization=r"\d+",
-    method="|".join(METHODS),
-    variant="dncnn_tra|dncnn_full",
-    metric="|".join(METRIC_NAMES),
+    method=any_of(STUDY.method_names),
+    variant=any_of(STUDY.finetuned_methods),
+    metric=any_of(METRIC_NAMES),
 
 
 include: "rules/data.smk"

@@ -18,6 +18,7 @@ import torch
 
 from ldct.dncnn import DnCNN
 from ldct.finetune import finetune
+from ldct.window import HuWindow
 
 
 def main() -> None:
@@ -46,7 +47,8 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as folder:
                 start = time.perf_counter()
                 tuned, _ = finetune(
-                    model, "dncnn_tra", low, full, is_validation, (-1000.0, 1000.0), settings,
+                    model, "dncnn_tra", "last", low, full, is_validation, HuWindow(-1000.0, 1000.0),
+                    settings,
                     seed=1, checkpoint_path=f"{folder}/last.pt", device="cpu",
                     feature_cache_bytes=cache_bytes,
                 )

@@ -1,18 +1,23 @@
-"""Validation of the study config against ``config/schema.yaml``, with defaults filled in."""
+"""Validation of the study config against ``config/schema.yaml``, with defaults filled in.
+
+The schema's ``denoise`` section is completed from the method registry (:mod:`ldct.methods`):
+the method names and each method's parameters. Keys renamed since earlier versions of ldct get
+one message saying the new name. What needs the images themselves (the split, the figure
+image) is checked where the study is built (:mod:`ldct.study`).
+"""
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
-from .dicom import list_dicom_folder
+from .doses import dose_label
 from .errors import LdctInputError
-from .tcia import read_manifest
+from .methods import METHODS, parameters_schema
 
 
 def _validator_filling_defaults(validator_class):
@@ -31,6 +36,23 @@ def _validator_filling_defaults(validator_class):
 
 _Validator = _validator_filling_defaults(jsonschema.Draft202012Validator)
 
+#: Keys of earlier versions of ldct -> their new name (same value; the unit is now in the name).
+RENAMED_KEYS = {
+    "hu.crop.rows": "rows_px",
+    "hu.crop.cols": "cols_px",
+    "dncnn.patches.size": "size_px",
+    "dncnn.pretrain.patch_size": "patch_size_px",
+    "denoise.parameters.median.size": "size_px",
+    "denoise.parameters.gaussian.sigma": "sigma_px",
+    "denoise.parameters.gaussian.truncate": "truncate_sd",
+    "denoise.parameters.wiener.size": "size_px",
+    "figures.roi.row": "row_px",
+    "figures.roi.col": "col_px",
+    "figures.roi.height": "height_px",
+    "figures.roi.width": "width_px",
+    "figures.profile.column": "column_px",
+}
+
 
 def config_key(path) -> str:
     """A JSON path such as ['doses', 'eval', 2] as the text 'doses.eval[2]'."""
@@ -40,20 +62,67 @@ def config_key(path) -> str:
     return text or "(top level)"
 
 
+def study_schema(schema_path: str | Path) -> dict[str, Any]:
+    """The schema of ``schema_path`` with its ``denoise`` section filled from the registry."""
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    denoise = schema["properties"]["denoise"]["properties"]
+    denoise["methods"]["items"] = {"enum": list(METHODS)}
+    denoise["methods"]["default"] = list(METHODS)
+    denoise["parameters"] = parameters_schema()
+    return schema
+
+
 def validate_config(config: dict[str, Any], schema_path: str | Path) -> dict[str, Any]:
     """Check ``config`` against the schema and the rules a schema cannot say; fill defaults.
 
-    ``config`` is changed in place (defaults added) and returned. Any problem raises
-    :class:`LdctInputError` whose message names the offending config key.
+    ``config`` is changed in place (defaults added, keys sorted) and returned. Any problem
+    raises :class:`LdctInputError` whose message names the offending config key.
     """
-    schema = yaml.safe_load(Path(schema_path).read_text())
+    _check_old_keys(config)
+    schema = study_schema(schema_path)
     error = jsonschema.exceptions.best_match(_Validator(schema).iter_errors(config))
     if error is not None:
         raise LdctInputError(f"config key {config_key(error.absolute_path)}: {error.message}")
-    _expand_series_in_split(config)
     _check_consistency(config)
     _sort_keys(config)
     return config
+
+
+def _lookup(config: Any, dotted: str) -> tuple[bool, Any]:
+    """(found, value) of a dotted key path in nested mappings."""
+    value = config
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return False, None
+        value = value[part]
+    return True, value
+
+
+def _check_old_keys(config: dict[str, Any]) -> None:
+    """One message for a key or a window shape of an earlier ldct, naming what replaces it."""
+    for old, new in RENAMED_KEYS.items():
+        if _lookup(config, old)[0]:
+            parent = old.rsplit(".", 1)[0]
+            raise LdctInputError(f"config key {old}: renamed to {parent}.{new} (same value)")
+    found, window = _lookup(config, "dncnn.hu_window")
+    if found and isinstance(window, list) and len(window) == 2:
+        raise LdctInputError(
+            "config key dncnn.hu_window: HU windows are now {low_hu, high_hu}; write "
+            f"{{low_hu: {window[0]}, high_hu: {window[1]}}} instead of {window}"
+        )
+    found, window = _lookup(config, "figures.window")
+    if found and isinstance(window, dict) and {"level_hu", "width_hu"} <= set(window):
+        level, width = window["level_hu"], window["width_hu"]
+        hint = (
+            f"; level {level}, width {width} is {{low_hu: {level - width / 2:g}, "
+            f"high_hu: {level + width / 2:g}}}"
+            if all(isinstance(v, (int, float)) for v in (level, width))
+            else ""
+        )
+        raise LdctInputError(
+            "config key figures.window: HU windows are now {low_hu, high_hu}, not "
+            f"{{level_hu, width_hu}}{hint}"
+        )
 
 
 def _sort_keys(value: Any) -> None:
@@ -74,17 +143,6 @@ def _sort_keys(value: Any) -> None:
 
 
 def _check_consistency(config: dict[str, Any]) -> None:
-    images = list(image_sources(config))
-    split = config["split"]
-    for key in ("eval", "train"):
-        unknown = sorted(set(split[key]) - set(images))
-        if unknown:
-            raise LdctInputError(
-                f"config key split.{key}: unknown image id(s) {unknown}; known: {images}"
-            )
-    overlap = sorted(set(split["eval"]) & set(split["train"]))
-    if overlap:
-        raise LdctInputError(f"config key split: images {overlap} are in both eval and train")
     labels = [dose_label(dose) for dose in config["doses"]["eval"]]
     if len(set(labels)) != len(labels):
         raise LdctInputError(f"config key doses.eval: doses {labels} are not distinct")
@@ -96,10 +154,12 @@ def _check_consistency(config: dict[str, Any]) -> None:
             "config key mtf.mtf50_lp_per_mm: must be below mtf.mtf10_lp_per_mm "
             "(the MTF falls with frequency)"
         )
-    window = config["metrics"]["window"]
-    if not window["low_hu"] < window["high_hu"]:
-        raise LdctInputError("config key metrics.window: low_hu must be below high_hu")
+    for key in ("dncnn.hu_window", "metrics.window", "figures.window"):
+        window = _lookup(config, key)[1]
+        if not window["low_hu"] < window["high_hu"]:
+            raise LdctInputError(f"config key {key}: low_hu must be below high_hu")
     _check_dncnn(config)
+    _check_tcia(config)
     _check_figures(config)
     methods = config["denoise"]["methods"]
     if config["stats"]["reference"] not in methods:
@@ -111,11 +171,6 @@ def _check_consistency(config: dict[str, Any]) -> None:
 
 def _check_figures(config: dict[str, Any]) -> None:
     figures = config["figures"]
-    eval_images = config["split"]["eval"]
-    if figures["image"] is not None and figures["image"] not in eval_images:
-        raise LdctInputError(
-            f"config key figures.image: '{figures['image']}' is not an eval image {eval_images}"
-        )
     if figures["realization"] >= config["realizations"]:
         raise LdctInputError(
             f"config key figures.realization: {figures['realization']} is not below "
@@ -133,11 +188,7 @@ def _check_figures(config: dict[str, Any]) -> None:
 
 
 def _check_dncnn(config: dict[str, Any]) -> None:
-    dncnn = config["dncnn"]
-    low, high = dncnn["hu_window"]
-    if not low < high:
-        raise LdctInputError("config key dncnn.hu_window: the first value must be below the second")
-    pretrain = dncnn["pretrain"]
+    pretrain = config["dncnn"]["pretrain"]
     if pretrain["source"] == "file" and not pretrain["checkpoint"]:
         raise LdctInputError(
             "config key dncnn.pretrain.checkpoint: required when dncnn.pretrain.source is 'file'"
@@ -151,172 +202,16 @@ def _check_dncnn(config: dict[str, Any]) -> None:
         raise LdctInputError(
             f"config key dncnn.pretrain.held_out: {overlap} are also in dncnn.pretrain.images"
         )
-    finetuned = [m for m in config["denoise"]["methods"] if m in ("dncnn_tra", "dncnn_full")]
-    if finetuned and not train_images(config):
-        raise LdctInputError(
-            f"config key split.train: methods {finetuned} need training images, and none is left"
-        )
+    finetuned = [name for name in config["denoise"]["methods"] if METHODS[name].finetune]
     if finetuned and not config["doses"]["train"]:
         raise LdctInputError(f"config key doses.train: methods {finetuned} need training doses")
 
 
-def image_sources(config: dict[str, Any]) -> dict[str, str]:
-    """Image id -> source: an embedded file name, a path in the local DICOM folder, or for
-    TCIA the text 'TCIA series <SeriesInstanceUID>, slice <k> of <n>'."""
-    data = config["data"]
-    if data["source"] == "tcia":
-        return {
-            image: f"TCIA series {series.uid}, slice {position + 1} of {series.slices}"
-            for image, (series, position) in tcia_slices(config).items()
-        }
-    if data["source"] == "local_dicom":
-        if not data["local_dicom"]["folder"]:
-            raise LdctInputError(
-                "config key data.local_dicom.folder: required when data.source is 'local_dicom'"
-            )
-        return {key: str(path) for key, path in list_dicom_folder(data["local_dicom"]["folder"]).items()}
-    if not data.get("embedded"):
-        raise LdctInputError("config key data.embedded: required when data.source is 'embedded'")
-    sources: dict[str, str] = {}
-    for index, entry in enumerate(data["embedded"]):
-        if entry["image"] in sources:
-            raise LdctInputError(
-                f"config key data.embedded[{index}].image: id '{entry['image']}' is used twice"
-            )
-        sources[entry["image"]] = entry["file"]
-    return sources
-
-
-@dataclass(frozen=True)
-class TciaSeries:
-    """One TCIA series of the study and how many of its slices it contributes.
-
-    ``instances`` is the (first, last) InstanceNumber range the slices are drawn from, or
-    None for the whole series; ``key`` is the config key that named the series.
-    """
-
-    id: str
-    uid: str
-    slices: int
-    instances: tuple[int, int] | None
-    key: str
-
-    def image_ids(self) -> list[str]:
-        """The image ids of this series' slices: '<id>_000', '<id>_001', ... in slice order."""
-        width = max(3, len(str(self.slices - 1)))
-        return [f"{self.id}_{position:0{width}d}" for position in range(self.slices)]
-
-
-def tcia_series(config: dict[str, Any]) -> list[TciaSeries]:
-    """The series of ``data.tcia.series`` followed by those of ``data.tcia.manifest``.
-
-    A manifest's series get the ids 'series_01', 'series_02', ... in manifest order and
-    ``data.tcia.slices_per_series`` slices each, like listed series that leave ``slices`` out.
-    """
-    tcia = config["data"]["tcia"]
-    default_slices = tcia["slices_per_series"]
-    series = []
-    for index, entry in enumerate(tcia["series"]):
-        key = f"data.tcia.series[{index}]"
+def _check_tcia(config: dict[str, Any]) -> None:
+    for index, entry in enumerate(config["data"]["tcia"]["series"]):
         instances = entry.get("instances")
         if instances is not None and instances[0] > instances[1]:
             raise LdctInputError(
-                f"config key {key}.instances: the first InstanceNumber {instances[0]} is above "
-                f"the last {instances[1]}"
+                f"config key data.tcia.series[{index}].instances: the first InstanceNumber "
+                f"{instances[0]} is above the last {instances[1]}"
             )
-        series.append(
-            TciaSeries(
-                entry["id"],
-                entry["uid"],
-                entry.get("slices", default_slices),
-                tuple(instances) if instances is not None else None,
-                key,
-            )
-        )
-    if tcia["manifest"]:
-        try:
-            uids = read_manifest(tcia["manifest"])
-        except LdctInputError as error:
-            raise LdctInputError(f"config key data.tcia.manifest: {error}") from error
-        width = max(2, len(str(len(uids))))
-        series += [
-            TciaSeries(
-                f"series_{number:0{width}d}",
-                uid,
-                default_slices,
-                None,
-                f"data.tcia.manifest (series {uid})",
-            )
-            for number, uid in enumerate(uids, start=1)
-        ]
-    if not series:
-        raise LdctInputError(
-            "config key data.tcia.series: required when data.source is 'tcia' "
-            "(or give data.tcia.manifest)"
-        )
-    ids: dict[str, TciaSeries] = {}
-    uids_seen: dict[str, TciaSeries] = {}
-    for item in series:
-        if item.id in ids:
-            raise LdctInputError(f"config key {item.key}.id: id '{item.id}' is used twice")
-        if item.uid in uids_seen:
-            raise LdctInputError(
-                f"config key {item.key}: series {item.uid} is already {uids_seen[item.uid].key}"
-            )
-        ids[item.id] = uids_seen[item.uid] = item
-    slice_ids = {image for item in series for image in item.image_ids()}
-    clash = sorted(slice_ids & set(ids))
-    if clash:
-        raise LdctInputError(
-            f"config key data.tcia.series: series ids {clash} are also slice ids; rename them"
-        )
-    return series
-
-
-def tcia_slices(config: dict[str, Any]) -> dict[str, tuple[TciaSeries, int]]:
-    """Image id -> (its TCIA series, its position among the series' selected slices)."""
-    return {
-        image: (series, position)
-        for series in tcia_series(config)
-        for position, image in enumerate(series.image_ids())
-    }
-
-
-def _expand_series_in_split(config: dict[str, Any]) -> None:
-    """With TCIA data, a series id in ``split.eval`` or ``split.train`` stands for its slices."""
-    if config["data"]["source"] != "tcia":
-        return
-    by_id = {series.id: series for series in tcia_series(config)}
-    for key in ("eval", "train"):
-        expanded = []
-        for image in config["split"][key]:
-            expanded += by_id[image].image_ids() if image in by_id else [image]
-        config["split"][key] = list(dict.fromkeys(expanded))
-
-
-def train_images(config: dict[str, Any]) -> list[str]:
-    """Training image ids: ``split.train``, or every image not held out when it is empty."""
-    if config["split"]["train"]:
-        return list(config["split"]["train"])
-    return [image for image in image_sources(config) if image not in config["split"]["eval"]]
-
-
-#: Doses of the paper's profile figure (Fig. 4).
-PAPER_PROFILE_DOSES = (0.5, 0.1)
-
-
-def profile_doses(config: dict[str, Any]) -> list[float]:
-    """Doses of the profile figure: ``figures.profile.doses``, or by default the paper's 50 %
-    and 10 % where the run has them, else every eval dose."""
-    if config["figures"]["profile"]["doses"]:
-        return list(config["figures"]["profile"]["doses"])
-    eval_doses = config["doses"]["eval"]
-    labels = {dose_label(dose) for dose in eval_doses}
-    paper = [dose for dose in PAPER_PROFILE_DOSES if dose_label(dose) in labels]
-    return paper or list(eval_doses)
-
-
-def dose_label(dose: float) -> str:
-    """The text of a dose in file names and wildcards: the shortest exact form, e.g. '0.05'."""
-    return repr(float(dose))
-

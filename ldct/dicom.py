@@ -12,16 +12,17 @@ from pydicom.dataset import Dataset
 
 from .errors import LdctInputError
 
-IMAGE_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_\-]*"
-
 
 def embedded_dicom_path(filename: str) -> Path:
-    """Absolute path of a DICOM file shipped by pydicom or pydicom-data, never downloading."""
+    """Absolute path of a DICOM file shipped by pydicom or pydicom-data, never downloading.
+
+    Raises ValueError when the installed packages do not ship ``filename``.
+    """
     path = get_testdata_file(filename, download=False)
     if path is None:
-        raise LdctInputError(
-            f"config key data.embedded: file '{filename}' is not shipped by the installed "
-            "pydicom / pydicom-data packages (install 'pydicom-data')"
+        raise ValueError(
+            f"file '{filename}' is not shipped by the installed pydicom / pydicom-data "
+            "packages (install 'pydicom-data')"
         )
     return Path(path)
 
@@ -36,24 +37,25 @@ def list_dicom_folder(folder: str | Path) -> dict[str, Path]:
     """Map image id to file for every regular, non-hidden file directly in ``folder``.
 
     Files are not opened here (that is the ``acquire`` rule's job); hidden files and
-    sub-folders are skipped. Two files that map to the same id are an error.
+    sub-folders are skipped. Raises ValueError when ``folder`` is not a folder, holds no
+    files, or two files map to the same id.
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise LdctInputError(f"config key data.local_dicom.folder: '{folder}' is not a folder")
+        raise ValueError(f"'{folder}' is not a folder")
     images: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.is_file():
             continue
         image_id = image_id_from_filename(path)
         if image_id in images:
-            raise LdctInputError(
-                f"config key data.local_dicom.folder: files '{images[image_id].name}' and "
-                f"'{path.name}' both map to image id '{image_id}'; rename one"
+            raise ValueError(
+                f"files '{images[image_id].name}' and '{path.name}' both map to image id "
+                f"'{image_id}'; rename one"
             )
         images[image_id] = path
     if not images:
-        raise LdctInputError(f"config key data.local_dicom.folder: '{folder}' holds no files")
+        raise ValueError(f"'{folder}' holds no files")
     return images
 
 

@@ -1,13 +1,13 @@
 """Transfer learning of the original DnCNN on CT patches (the paper's DnCNN_Tra and more).
 
-Variants:
+Which layers are updated is the method's ``finetune`` entry in the registry (:mod:`ldct.methods`):
 
-* ``dncnn_tra``: as Usui et al. (2021) describe it, only the last layer is updated; the
+* ``last``: as Usui et al. (2021) describe DnCNN_Tra, only the last layer is updated; the
   frozen layers, batch norms included, keep the pretrained behaviour (running statistics);
-* ``dncnn_full``: every layer is fine-tuned (batch norms in training mode), the fuller
-  training the paper's Discussion suggests against over-smoothing.
+* ``all``: every layer is fine-tuned (batch norms in training mode), the fuller training the
+  paper's Discussion suggests against over-smoothing (``dncnn_full``).
 
-Since the frozen layers of ``dncnn_tra`` give every patch the same features in every epoch,
+Since the frozen layers of a ``last`` fine-tuning give every patch the same features in every epoch,
 they are computed once (when they fit in ``feature_cache_bytes``) and each step then runs
 only the last layer: the same optimisation at a fraction of the cost.
 
@@ -28,23 +28,24 @@ import numpy as np
 import torch
 from torch import nn
 
-from .dncnn import DnCNN, hu_to_network, state_digest
-from .training import Batch, TrainingSettings, psnr_db, resolve_device, train
+from .checkpoints import state_digest
+from .devices import resolve_device
+from .dncnn import DnCNN, hu_to_network
+from .methods import FINETUNE_LAYERS
+from .training import Batch, TrainingSettings, psnr_db, train
+from .window import HuWindow
 
 #: Largest trunk-feature cache (bytes) the last-layer-only fine-tuning keeps in memory.
 FEATURE_CACHE_BYTES = 2 * 1024**3
 
-#: The fine-tuned methods and which layers each updates.
-VARIANTS = {"dncnn_tra": "last layer only", "dncnn_full": "every layer"}
 
-
-def trainable_copy(pretrained: DnCNN, variant: str) -> DnCNN:
-    """A copy of ``pretrained`` whose parameters require gradients as ``variant`` says."""
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown fine-tuning variant '{variant}', expected one of {list(VARIANTS)}")
+def trainable_copy(pretrained: DnCNN, layers: str) -> DnCNN:
+    """A copy of ``pretrained`` whose parameters require gradients: ``last`` or ``all`` layers."""
+    if layers not in FINETUNE_LAYERS:
+        raise ValueError(f"unknown layers '{layers}' to fine-tune, expected one of {list(FINETUNE_LAYERS)}")
     model = copy.deepcopy(pretrained)
     for parameter in model.parameters():
-        parameter.requires_grad = variant == "dncnn_full"
+        parameter.requires_grad = layers == "all"
     for parameter in model.last_layer.parameters():
         parameter.requires_grad = True
     return model
@@ -91,26 +92,28 @@ def _as_batch(array: np.ndarray) -> torch.Tensor:
 def finetune(
     pretrained: DnCNN,
     variant: str,
+    layers: str,
     low_hu: np.ndarray,
     full_hu: np.ndarray,
     is_validation: np.ndarray,
-    hu_window: tuple[float, float],
+    hu_window: HuWindow,
     settings: dict,
     seed: int,
     checkpoint_path: str,
     device: str = "auto",
     feature_cache_bytes: int = FEATURE_CACHE_BYTES,
 ) -> tuple[DnCNN, list[dict]]:
-    """Fine-tune ``pretrained`` on HU patch pairs (N, size, size); return it and its history.
+    """Fine-tune ``layers`` of ``pretrained`` on HU patch pairs (N, size, size) as method
+    ``variant``; return the model and its history.
 
     ``settings`` is config ``dncnn.finetune``. Validation PSNR is in dB with the HU window's
     width as the peak.
     """
     low, full = hu_to_network(low_hu, hu_window), hu_to_network(full_hu, hu_window)
-    model = trainable_copy(pretrained, variant)
+    model = trainable_copy(pretrained, layers)
     trained: nn.Module = model
     cache_bytes = low.nbytes * (1 + pretrained.channels)
-    cached = variant == "dncnn_tra" and cache_bytes <= feature_cache_bytes
+    cached = layers == "last" and cache_bytes <= feature_cache_bytes
     if cached:
         logging.info("caching the frozen layers' features of %d patches (%.0f MB)", len(low), cache_bytes / 1e6)
         model.to(resolve_device(device))
@@ -141,7 +144,7 @@ def finetune(
             "cached_features": cached,
             "settings": settings,
             "seed": seed,
-            "hu_window": list(hu_window),
+            "hu_window": [hu_window.low_hu, hu_window.high_hu],
             "pretrained": state_digest(pretrained),
             "data": hashlib.sha256(low.tobytes() + full.tobytes()).hexdigest(),
         },

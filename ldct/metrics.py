@@ -4,7 +4,7 @@
   x itself, as the paper states; SSIM uses the reference's own range max(y) - min(y) as the
   dynamic range L (the paper does not state L).
 * Window convention (CT denoising benchmarks): both images are clipped to a fixed HU
-  window [low, high] and the dynamic range is the window width, for SSIM and PSNR alike.
+  window [low_hu, high_hu] and the dynamic range is the window width, for SSIM and PSNR alike.
 
 SSIM follows Wang et al. (2004): Gaussian-weighted local statistics (sigma 1.5 px, an
 11 x 11 window), K1 = 0.01, K2 = 0.03, population (co)variances, averaged over the pixels
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage
+
+from .window import HuWindow
 
 SSIM_SIGMA_PX = 1.5
 SSIM_TRUNCATE = 3.5  # radius int(3.5 * 1.5 + 0.5) = 5 px: an 11 x 11 window
@@ -65,10 +67,9 @@ def paper_metrics(test: np.ndarray, reference: np.ndarray) -> dict[str, float]:
     }
 
 
-def window_metrics(
-    test: np.ndarray, reference: np.ndarray, low_hu: float, high_hu: float
-) -> dict[str, float]:
-    """SSIM and PSNR of both images clipped to the HU window [low_hu, high_hu]."""
+def window_metrics(test: np.ndarray, reference: np.ndarray, window: HuWindow) -> dict[str, float]:
+    """SSIM and PSNR of both images clipped to the HU ``window``, its width the dynamic range."""
+    low_hu, high_hu = window.low_hu, window.high_hu
     width = high_hu - low_hu
     test_w, reference_w = np.clip(test, low_hu, high_hu), np.clip(reference, low_hu, high_hu)
     return {

@@ -45,7 +45,7 @@ def read_mtf_table(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     try:
         text = path.read_text()
     except OSError as error:
-        raise LdctInputError(f"config key mtf.table: cannot read '{path}' ({error})") from error
+        raise LdctInputError(f"{path}: cannot read the MTF table ({error.strerror})") from error
     rows = []
     for number, line in enumerate(text.splitlines(), start=1):
         fields = line.replace(",", " ").split()

@@ -21,7 +21,6 @@ from typing import Sequence
 import numpy as np
 from scipy import ndimage
 
-from .errors import LdctInputError
 from .noise import simulation_seed
 
 #: Columns of the patch index table.
@@ -55,7 +54,7 @@ def random_geometries(
     margin = int(np.ceil(_reach(size) - (size - 1) / 2))
     free_rows, free_cols = shape[0] - size - 2 * margin, shape[1] - size - 2 * margin
     if free_rows < 0 or free_cols < 0:
-        raise LdctInputError(
+        raise ValueError(
             f"a {shape[0]}x{shape[1]} slice is too small for rotated {size}-pixel patches "
             f"(needs {size + 2 * margin} pixels a side)"
         )
@@ -123,7 +122,7 @@ def build_patch_set(
     ``settings`` is config ``dncnn.patches``. Returns the low-dose and full-dose patch stacks
     (N, size, size) float32 HU and one index row per patch (``PATCH_COLUMNS``).
     """
-    size = settings["size"]
+    size = settings["size_px"]
     lows, fulls, rows = [], [], []
     for image, dose, low_dose, full_dose in slices:
         rng = np.random.default_rng(patch_seed(global_seed, image, dose))
@@ -132,8 +131,8 @@ def build_patch_set(
                 low_dose.shape, settings["per_image"], size, settings["max_rotation_deg"],
                 settings["horizontal_flip"], rng,
             )
-        except LdctInputError as error:
-            raise LdctInputError(f"training image '{image}': {error}") from error
+        except ValueError as error:
+            raise ValueError(f"training image '{image}': {error}") from error
         low, full = patch_pairs(low_dose, full_dose, geometries, size)
         lows.append(low)
         fulls.append(full)

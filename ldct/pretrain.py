@@ -2,7 +2,7 @@
 
 Training data are grayscale versions of the natural images that scikit-image bundles
 (``skimage.data``, no download), as floats in [0, 1]. Every step draws ``batch_size`` random
-``patch_size`` square patches, each under one of the 8 rotations/flips of the square, and adds
+``patch_size_px`` square patches, each under one of the 8 rotations/flips of the square, and adds
 white Gaussian noise of SD ``noise_sigma / 255``; the network learns to remove it. Held-out
 images, noised once with a fixed seed, measure the PSNR gain (dB) on images never trained on.
 """
@@ -16,9 +16,10 @@ import numpy as np
 import torch
 from skimage import color, data, util
 
-from .dncnn import DnCNN, file_sha256, load_model, save_checkpoint
+from .checkpoints import load_model, save_checkpoint
+from .dncnn import DnCNN
 from .errors import LdctInputError
-from .storage import copy_file, load_json, save_json, write_table
+from .storage import copy_file, file_sha256, load_json, save_json, write_table
 from .training import HISTORY_COLUMNS, Batch, TrainingSettings, psnr_db, train
 
 #: ``skimage.data`` images that are photographs or scans of natural scenes and textures.
@@ -43,9 +44,7 @@ NATURAL_IMAGES = (
 def load_natural_image(name: str) -> np.ndarray:
     """One bundled scikit-image picture as a grayscale float32 array in [0, 1]."""
     if name not in NATURAL_IMAGES:
-        raise LdctInputError(
-            f"config key dncnn.pretrain.images: '{name}' is not one of {', '.join(NATURAL_IMAGES)}"
-        )
+        raise ValueError(f"'{name}' is not one of {', '.join(NATURAL_IMAGES)}")
     image = getattr(data, name)()
     if image.ndim == 3:
         image = color.rgb2gray(image)
@@ -63,7 +62,7 @@ def sample_patches(
     """
     positions = np.array([(im.shape[0] - size + 1) * (im.shape[1] - size + 1) for im in images])
     if np.any(positions <= 0):
-        raise LdctInputError(f"an image is smaller than the {size}-pixel patch")
+        raise ValueError(f"an image is smaller than the {size}-pixel patch")
     choices = rng.choice(len(images), size=count, p=positions / positions.sum())
     patches = np.empty((count, size, size), dtype=np.float32)
     for index, choice in enumerate(choices):
@@ -127,7 +126,7 @@ def pretrain(
     """
     overlap = sorted(set(settings["images"]) & set(settings["held_out"]))
     if overlap:
-        raise LdctInputError(f"config key dncnn.pretrain.held_out: {overlap} are also trained on")
+        raise ValueError(f"held-out images {overlap} are also trained on")
     training = TrainingSettings(
         epochs=settings["epochs"],
         learning_rate=settings["learning_rate"],
@@ -146,7 +145,7 @@ def pretrain(
 
     def batches(epoch: int) -> Iterator[Batch]:
         return natural_image_batches(
-            images, steps, settings["batch_size"], settings["patch_size"],
+            images, steps, settings["batch_size"], settings["patch_size_px"],
             settings["noise_sigma"], seed, epoch,
         )
 
@@ -198,8 +197,6 @@ def import_checkpoint(
     converted) and saved in ldct's format, with an empty epoch table.
     """
     checkpoint = Path(checkpoint)
-    if not checkpoint.is_file():
-        raise LdctInputError(f"config key dncnn.pretrain.checkpoint: no file {checkpoint}")
     digest = file_sha256(checkpoint)
     if source == "shipped":
         manifest_file, epochs_file = shipped_files(checkpoint)

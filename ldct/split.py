@@ -7,7 +7,6 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from .errors import LdctInputError
 
 
 def split_table(
@@ -19,7 +18,7 @@ def split_table(
 
     ``images`` maps image id to (HU array, sidecar). Two images are the same slice when
     they share a non-empty SOP Instance UID or identical HU pixels; an eval image that is
-    the same slice as a train image raises :class:`LdctInputError` (config key ``split``).
+    the same slice as a train image raises ValueError naming both.
     """
     roles = {image: "eval" for image in eval_images}
     roles.update({image: "train" for image in train_images})
@@ -43,8 +42,8 @@ def split_table(
                 held_out["sop_instance_uid"] == trained["sop_instance_uid"]
             )
             if same_uid or held_out["pixel_sha256"] == trained["pixel_sha256"]:
-                raise LdctInputError(
-                    f"config key split: eval image '{held_out['image']}' and train image "
+                raise ValueError(
+                    f"eval image '{held_out['image']}' and train image "
                     f"'{trained['image']}' are the same slice (same SOP Instance UID or pixels)"
                 )
     return rows

@@ -7,6 +7,7 @@ place, so an interrupted job never leaves a half-written result behind.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import tempfile
@@ -47,6 +48,15 @@ def copy_file(source: str | os.PathLike, destination: str | os.PathLike) -> None
     """Copy the bytes of ``source`` to ``destination``."""
     data = Path(source).read_bytes()
     atomic_write(destination, lambda handle: handle.write(data))
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def sidecar_path(image_path: str | os.PathLike) -> Path:

@@ -27,8 +27,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from .errors import LdctInputError
-from .storage import atomic_write
+from .checkpoints import save_torch
+from .devices import resolve_device
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 """(noisy, clean) tensors of shape (N, 1, H, W) in network units."""
@@ -66,17 +66,6 @@ class TrainingSettings:
         settings = {k: v for k, v in asdict(self).items() if k not in ("epochs", "device")}
         text = json.dumps({"settings": settings, "extra": extra}, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
-
-
-def resolve_device(device: str) -> torch.device:
-    """``auto`` -> CUDA when present, else CPU; ``cuda`` without a GPU is an input error."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise LdctInputError("config key dncnn.device: 'cuda' asked for, but no CUDA GPU is visible")
-    if device not in ("cpu", "cuda"):
-        raise LdctInputError(f"config key dncnn.device: expected auto, cpu or cuda, got '{device}'")
-    return torch.device(device)
 
 
 def psnr_db(estimate: torch.Tensor, reference: torch.Tensor, data_range: float = 1.0) -> float:
@@ -195,11 +184,6 @@ def train(
             on_epoch_end(epoch)
     model.eval()
     return history
-
-
-def save_torch(path: str | os.PathLike, payload: Any) -> None:
-    """``torch.save`` of ``payload`` to ``path``, written whole or not at all."""
-    atomic_write(path, lambda handle: torch.save(payload, handle))
 
 
 def _save_resume_state(path, model, optimizer, epoch, history, fingerprint) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from .errors import LdctInputError
 
@@ -40,3 +41,16 @@ def run_rule(snakemake, step: Callable[[], None]) -> None:
     finally:
         sys.stderr = terminal
     logging.info("done")
+
+
+@contextmanager
+def config_value(key: str) -> Iterator[None]:
+    """Name config ``key`` in the error a library call raises about a value the key set.
+
+    A ValueError or :class:`LdctInputError` raised inside becomes one LdctInputError
+    'config key <key>: <message>'.
+    """
+    try:
+        yield
+    except (ValueError, LdctInputError) as error:
+        raise LdctInputError(f"config key {key}: {error}") from error

@@ -5,15 +5,16 @@ rule download_tcia_series:
     log:
         "results/logs/download_tcia_series/{series}.log",
     wildcard_constraints:
-        series=tcia_series_pattern(),
+        series=any_of(STUDY.tcia_series),
     localrule: True
     conda:
         "../envs/data.yaml"
     params:
-        uid=lambda wildcards: TCIA_SERIES[wildcards.series].uid,
-        slices=lambda wildcards: TCIA_SERIES[wildcards.series].slices,
-        instances=lambda wildcards: TCIA_SERIES[wildcards.series].instances,
-        images=lambda wildcards: TCIA_SERIES[wildcards.series].image_ids(),
+        uid=lambda wildcards: STUDY.tcia_series[wildcards.series].uid,
+        slices=lambda wildcards: STUDY.tcia_series[wildcards.series].slices,
+        instances=lambda wildcards: STUDY.tcia_series[wildcards.series].instances,
+        images=lambda wildcards: STUDY.tcia_series[wildcards.series].image_ids(),
+        key=lambda wildcards: STUDY.tcia_series[wildcards.series].key,
     script:
         "../workflow_scripts/download_tcia_series.py"
 
@@ -44,10 +45,10 @@ rule to_hu:
     conda:
         "../envs/data.yaml"
     params:
-        source=lambda wildcards: IMAGE_SOURCES[wildcards.image],
+        source=lambda wildcards: STUDY.sources[wildcards.image].text,
         fill_hu=config["hu"]["fill_hu"],
-        rows=config["hu"]["crop"]["rows"],
-        cols=config["hu"]["crop"]["cols"],
+        rows_px=config["hu"]["crop"]["rows_px"],
+        cols_px=config["hu"]["crop"]["cols_px"],
     script:
         "../workflow_scripts/to_hu.py"
 
@@ -63,7 +64,7 @@ rule split:
     conda:
         "../envs/science.yaml"
     params:
-        eval_images=EVAL_IMAGES,
-        train_images=TRAIN_IMAGES,
+        eval_images=STUDY.eval_images,
+        train_images=STUDY.train_images,
     script:
         "../workflow_scripts/split.py"

@@ -20,7 +20,7 @@ rule collect_metrics:
     input:
         tables=eval_expand(
             "results/metrics/per_image/{method}/{image}/dose{dose}/r{realization}.tsv",
-            method=METHODS,
+            method=STUDY.method_names,
         ),
         split="results/split.tsv",
     output:

@@ -24,7 +24,7 @@ rule noise_power_spectra:
     """Radial NPS of the noise simulated at each eval dose, with the model and the full dose."""
     input:
         full_dose=f"results/hu/{FIGURE_IMAGE}.npy",
-        low_dose=figure_low_dose(realizations=REALIZATIONS),
+        low_dose=figure_low_dose(realizations=range(STUDY.realizations)),
         mtf="results/mtf/mtf_curve.tsv",
     output:
         figure=report(
@@ -55,7 +55,7 @@ rule image_figures:
     input:
         full_dose=f"results/hu/{FIGURE_IMAGE}.npy",
         low_dose=figure_low_dose(),
-        denoised=figure_images(FIGURE_METHODS),
+        denoised=figure_images(STUDY.figure_methods),
     output:
         slices=report(
             "results/figures/slices.png",
@@ -81,8 +81,8 @@ rule image_figures:
         "../envs/figures.yaml"
     params:
         doses=config["doses"]["eval"],
-        methods=FIGURE_METHODS,
-        cnn_methods=CNN_METHODS,
+        methods=STUDY.figure_methods,
+        cnn_methods=STUDY.cnn_methods,
         realization=FIGURE_REALIZATION,
         window=config["figures"]["window"],
         roi=config["figures"]["roi"],
@@ -95,8 +95,8 @@ rule figure_profiles:
     """Vertical CT-number profiles of every method at the chosen doses (the paper's Fig. 4)."""
     input:
         full_dose=f"results/hu/{FIGURE_IMAGE}.npy",
-        low_dose=figure_low_dose(PROFILE_DOSES),
-        denoised=figure_images(FIGURE_METHODS, PROFILE_DOSES),
+        low_dose=figure_low_dose(STUDY.profile_dose_labels),
+        denoised=figure_images(STUDY.figure_methods, STUDY.profile_dose_labels),
     output:
         figure=report(
             "results/figures/profiles.png",
@@ -109,9 +109,9 @@ rule figure_profiles:
     conda:
         "../envs/figures.yaml"
     params:
-        column=config["figures"]["profile"]["column"],
-        doses=PROFILE_DOSES,
-        methods=FIGURE_METHODS,
+        column_px=config["figures"]["profile"]["column_px"],
+        doses=STUDY.profile_doses,
+        methods=STUDY.figure_methods,
         window=config["figures"]["window"],
         dpi=config["figures"]["dpi"],
     script:
@@ -134,7 +134,7 @@ rule figure_scores:
     conda:
         "../envs/figures.yaml"
     params:
-        methods=METHODS,
+        methods=STUDY.method_names,
         alpha=config["stats"]["alpha"],
         dpi=config["figures"]["dpi"],
     script:
@@ -144,7 +144,7 @@ rule figure_scores:
 rule figure_training:
     """Loss and validation PSNR per epoch of pretraining and of each fine-tuning."""
     input:
-        epochs=list(training_histories().values()),
+        epochs=list(STUDY.trained_models().values()),
     output:
         figure=report(
             "results/figures/training_curves.png",
@@ -157,7 +157,7 @@ rule figure_training:
     conda:
         "../envs/figures.yaml"
     params:
-        names=list(training_histories()),
+        names=list(STUDY.trained_models()),
         dpi=config["figures"]["dpi"],
     script:
         "../workflow_scripts/figure_training.py"

@@ -33,7 +33,7 @@ else:
     rule import_pretrained_dncnn:
         """The original DnCNN from a checkpoint file: the shipped one or the user's."""
         input:
-            checkpoint=pretrained_checkpoint_file(),
+            checkpoint=STUDY.pretrained_checkpoint,
         output:
             model="results/dncnn/pretrained/model.pt",
             epochs=report(
@@ -100,6 +100,7 @@ rule finetune_dncnn:
         gpu=1,
     params:
         settings=config["dncnn"]["finetune"],
+        layers=lambda wildcards: STUDY.method(wildcards.variant).finetune,
         hu_window=config["dncnn"]["hu_window"],
         seed=config["seed"],
         device=config["dncnn"]["device"],

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+#: The loopback NBIA server's fixtures (nbia, slices) for the TCIA tests.
+pytest_plugins = ["fake_nbia"]
+
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 

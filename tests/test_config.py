@@ -1,4 +1,5 @@
-"""Config validation: defaults filled from the schema, errors that name the key."""
+"""Config validation: defaults filled from the schema and the method registry, errors that
+name the key, and one message for each key of an earlier ldct."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import pytest
 import yaml
 
 from conftest import REPO
-from ldct.config import config_key, dose_label, profile_doses, train_images, validate_config
+from ldct.config import RENAMED_KEYS, config_key, validate_config
 from ldct.errors import LdctInputError
+from ldct.methods import METHODS
 
 SCHEMA = REPO / "config" / "schema.yaml"
 DEFAULT = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
@@ -27,10 +29,13 @@ def test_minimal_config_gets_every_default():
     config = validate_config({"data": {"embedded": DEFAULT["data"]["embedded"]}}, SCHEMA)
     assert config["doses"]["eval"] == [0.75, 0.5, 0.1, 0.05]
     assert config["realizations"] == 10
-    assert config["denoise"]["parameters"]["median"] == {"size": 3}
-    assert config["denoise"]["parameters"]["gaussian"] == {"sigma": 1.0, "truncate": 4.0}
-    assert config["denoise"]["parameters"]["wiener"] == {"size": 5}
-    assert config["hu"]["crop"] == {"rows": 250, "cols": 350}
+    assert config["denoise"]["methods"] == list(METHODS)
+    assert config["denoise"]["parameters"]["median"] == {"size_px": 3}
+    assert config["denoise"]["parameters"]["gaussian"] == {"sigma_px": 1.0, "truncate_sd": 4.0}
+    assert config["denoise"]["parameters"]["wiener"] == {"size_px": 5}
+    assert config["hu"]["crop"] == {"rows_px": 250, "cols_px": 350}
+    assert config["dncnn"]["hu_window"] == {"low_hu": -1000, "high_hu": 1000}
+    assert config["figures"]["window"] == {"low_hu": -160, "high_hu": 240}
     assert config["noise"]["law"] == "paper"
     assert config["stats"]["reference"] == "dncnn"
     assert config["dncnn"]["pretrain"]["source"] == "shipped"
@@ -51,27 +56,21 @@ def test_ten_training_doses_in_equal_steps_down_to_one_percent():
     assert steps == pytest.approx([0.099] * 10)
 
 
-def test_train_images_default_to_everything_not_held_out():
-    config = validated()
-    assert train_images(config) == ["head_cerebrum", "head_skull_base", "spine", "spine_small"]
-    config = validated({"split": {"eval": ["abdomen"], "train": ["spine"]}})
-    assert train_images(config) == ["spine"]
-
-
 @pytest.mark.parametrize(
     "change, message",
     [
         ({"doses": {"eval": [0.5, 0]}}, "config key doses.eval[1]"),
-        ({"split": {"eval": ["liver"]}}, "config key split.eval: unknown image id"),
-        ({"split": {"eval": ["abdomen"], "train": ["abdomen"]}}, "in both eval and train"),
         ({"mtf": {"model": "table"}}, "config key mtf.table"),
         ({"mtf": {"mtf50_lp_per_mm": 0.7, "mtf10_lp_per_mm": 0.6}}, "mtf.mtf50_lp_per_mm"),
         ({"metrics": {"window": {"low_hu": 100, "high_hu": 0}}}, "metrics.window"),
         ({"realizations": 1}, "config key realizations"),
         ({"denoise": {"methods": ["median", "bilateral"]}}, "config key denoise.methods[1]"),
-        ({"data": {"source": "local_dicom"}}, "config key data.local_dicom.folder"),
-        ({"hu": {"crop": {"rows": 250, "colls": 350}}}, "config key hu.crop"),
-        ({"dncnn": {"hu_window": [1000, -1000]}}, "config key dncnn.hu_window"),
+        ({"hu": {"crop": {"rows_px": 250, "colls": 350}}}, "config key hu.crop"),
+        (
+            {"dncnn": {"hu_window": {"low_hu": 1000, "high_hu": -1000}}},
+            "config key dncnn.hu_window: low_hu must be below high_hu",
+        ),
+        ({"figures": {"window": {"low_hu": 40, "high_hu": 40}}}, "config key figures.window"),
         ({"dncnn": {"device": "tpu"}}, "config key dncnn.device"),
         ({"dncnn": {"pretrain": {"source": "file"}}}, "config key dncnn.pretrain.checkpoint"),
         (
@@ -81,13 +80,11 @@ def test_train_images_default_to_everything_not_held_out():
         ({"dncnn": {"pretrain": {"held_out": ["cat"]}}}, "config key dncnn.pretrain.held_out"),
         ({"dncnn": {"pretrain": {"images": ["lena"]}}}, "config key dncnn.pretrain.images[0]"),
         ({"dncnn": {"finetune": {"epochs": 0}}}, "config key dncnn.finetune.epochs"),
-        ({"split": {"eval": ["abdomen", "head_cerebrum", "head_skull_base", "spine",
-                             "spine_small"], "train": []}}, "config key split.train: methods"),
+        ({"doses": {"eval": [0.5], "train": []}}, "config key doses.train"),
         ({"stats": {"reference": "bm3d"}}, "config key stats.reference"),
-        ({"figures": {"image": "spine"}}, "config key figures.image: 'spine' is not an eval image"),
         ({"figures": {"realization": 10}}, "config key figures.realization: 10 is not below"),
         ({"figures": {"profile": {"doses": [0.2]}}}, "config key figures.profile.doses: [0.2]"),
-        ({"figures": {"roi": {"row": -1}}}, "config key figures.roi.row"),
+        ({"figures": {"roi": {"row_px": -1}}}, "config key figures.roi.row_px"),
         ({"claims": {"convention": "hu"}}, "config key claims.convention"),
     ],
 )
@@ -97,21 +94,46 @@ def test_bad_values_name_their_key(change, message):
     assert message in str(error.value)
 
 
-def test_profile_doses_default_to_the_papers_where_the_run_has_them():
-    """50 % and 10 % by default; only those the run has; every eval dose when it has neither."""
-    assert profile_doses(validated()) == [0.5, 0.1]
-    assert profile_doses(validated({"doses": {"eval": [0.75, 0.1], "train": [0.5]}})) == [0.1]
-    assert profile_doses(validated({"doses": {"eval": [0.3, 0.2], "train": [0.5]}})) == [0.3, 0.2]
-    chosen = validated({"figures": {"profile": {"doses": [0.05]}}})
-    assert profile_doses(chosen) == [0.05]
-
-
-def test_key_paths_and_dose_labels():
+def test_config_key_paths():
     assert config_key(["doses", "eval", 2]) == "doses.eval[2]"
     assert config_key([]) == "(top level)"
-    labels = [dose_label(d) for d in (1, 0.75, 0.5, 0.05, 0.01, 0.1234567891)]
-    assert labels == ["1.0", "0.75", "0.5", "0.05", "0.01", "0.1234567891"]
-    assert all(float(label) == d for label, d in zip(labels, (1, 0.75, 0.5, 0.05, 0.01, 0.1234567891)))
+
+
+@pytest.mark.parametrize("old", sorted(RENAMED_KEYS))
+def test_renamed_keys_say_their_new_name(old):
+    """A key of an earlier ldct stops with one message naming the key that replaces it."""
+    config = copy.deepcopy(DEFAULT)
+    *parents, name = old.split(".")
+    section = config
+    for part in parents:
+        section = section.setdefault(part, {})
+    section[name] = 3
+    with pytest.raises(LdctInputError) as error:
+        validate_config(config, SCHEMA)
+    new = ".".join(parents + [RENAMED_KEYS[old]])
+    assert str(error.value) == f"config key {old}: renamed to {new} (same value)"
+
+
+def test_old_window_shapes_say_how_to_write_them_now():
+    with pytest.raises(LdctInputError) as error:
+        validated({"dncnn": {"hu_window": [-1024, 1024]}})
+    assert "config key dncnn.hu_window" in str(error.value)
+    assert "{low_hu: -1024, high_hu: 1024}" in str(error.value)
+    with pytest.raises(LdctInputError) as error:
+        validated({"figures": {"window": {"level_hu": 40, "width_hu": 400}}})
+    assert "config key figures.window" in str(error.value)
+    assert "{low_hu: -160, high_hu: 240}" in str(error.value)
+
+
+def test_registered_methods_and_their_parameters_are_the_schema():
+    """denoise.methods accepts exactly the registry's names; parameters follow each entry."""
+    change = {"denoise": {"methods": ["median"], "parameters": {"median": {}}}, "stats": {"reference": "median"}}
+    config = validated(change)
+    assert config["denoise"]["parameters"]["median"] == {"size_px": 3}
+    with pytest.raises(LdctInputError, match=r"config key denoise.parameters.median"):
+        validated({"denoise": {"parameters": {"median": {"size_px": 0}}}})
+    with pytest.raises(LdctInputError, match=r"config key denoise.parameters.wiener"):
+        validated({"denoise": {"parameters": {"wiener": {"radius": 2}}}})
 
 
 def test_key_order_of_the_config_files_does_not_matter():

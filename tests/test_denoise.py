@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import signal
 
-from ldct.denoise import METHODS, denoise, gaussian, median, no_denoising, wiener
+from ldct.denoise import denoise, gaussian, median, no_denoising, wiener
 
 
 def _image(shape=(64, 80), seed=0) -> np.ndarray:
@@ -34,7 +34,7 @@ def test_median_equals_brute_force(size):
     """median() equals numpy's median over every reflect-padded size x size window."""
     image = _image()
     expected = np.median(_windows(image, size), axis=0)
-    assert_allclose(median(image, size=size), expected, rtol=0, atol=1e-12)
+    assert_allclose(median(image, size_px=size), expected, rtol=0, atol=1e-12)
 
 
 def test_median_removes_isolated_spike():
@@ -59,7 +59,7 @@ def test_gaussian_equals_explicit_convolution(sigma):
         for j, dj in enumerate(offsets):
             expected += kernel[i, j] * padded[radius + di : radius + di + rows,
                                               radius + dj : radius + dj + cols]
-    assert_allclose(gaussian(image, sigma=sigma, truncate=4.0), expected, rtol=0, atol=1e-9)
+    assert_allclose(gaussian(image, sigma_px=sigma, truncate_sd=4.0), expected, rtol=0, atol=1e-9)
 
 
 def test_gaussian_preserves_constant_and_mean_of_linear_ramp():
@@ -75,7 +75,7 @@ def test_wiener_equals_scipy_on_interior(noise):
     """With the same explicit noise variance, wiener() equals scipy.signal.wiener(mysize=5) 2 px from the border."""
     image = _image(seed=2)
     expected = signal.wiener(image, mysize=5, noise=noise)
-    got = wiener(image, size=5, noise_variance=noise)
+    got = wiener(image, size_px=5, noise_variance=noise)
     assert_allclose(got[2:-2, 2:-2], expected[2:-2, 2:-2], rtol=1e-9, atol=1e-7)
 
 
@@ -87,14 +87,14 @@ def test_wiener_default_noise_is_mean_local_variance():
     variance = windows.var(axis=0)  # population variance
     noise = variance.mean()
     expected = mean + np.maximum(variance - noise, 0.0) / variance * (image - mean)
-    assert_allclose(wiener(image, size=5), expected, rtol=0, atol=1e-7)
+    assert_allclose(wiener(image, size_px=5), expected, rtol=0, atol=1e-7)
 
 
 def test_wiener_of_constant_is_constant():
     """A constant image (zero local variance everywhere) comes back as the same constant."""
     image = np.full((32, 32), 37.25)
-    assert_allclose(wiener(image, size=5), 37.25, rtol=0, atol=1e-9)
-    assert_allclose(wiener(image, size=5, noise_variance=10.0), 37.25, rtol=0, atol=1e-9)
+    assert_allclose(wiener(image, size_px=5), 37.25, rtol=0, atol=1e-9)
+    assert_allclose(wiener(image, size_px=5, noise_variance=10.0), 37.25, rtol=0, atol=1e-9)
     assert np.all(np.isfinite(wiener(np.zeros((8, 8)))))
 
 
@@ -111,22 +111,24 @@ def test_noisy_returns_an_equal_copy():
 
 
 def test_denoise_unknown_method_raises():
-    """An unknown method name is a ValueError that names it."""
+    """An unknown method name, or a CNN method, is a ValueError that names it."""
     with pytest.raises(ValueError, match="bilateral"):
         denoise(np.zeros((8, 8)), "bilateral", {})
+    with pytest.raises(ValueError, match="'dncnn' is a CNN"):
+        denoise(np.zeros((8, 8)), "dncnn", {})
 
 
-@pytest.mark.parametrize("method, parameters", [
-    ("noisy", {}),
-    ("median", {"size": 3}),
-    ("gaussian", {"sigma": 1.0, "truncate": 4.0}),
-    ("wiener", {"size": 5}),
+@pytest.mark.parametrize("method, function, parameters", [
+    ("noisy", no_denoising, {}),
+    ("median", median, {"size_px": 3}),
+    ("gaussian", gaussian, {"sigma_px": 1.0, "truncate_sd": 4.0}),
+    ("wiener", wiener, {"size_px": 5}),
 ])
-def test_denoise_dispatches_and_returns_float32(method, parameters):
+def test_denoise_dispatches_and_returns_float32(method, function, parameters):
     """denoise() returns float32 of the same shape, equal to the float64 filter rounded to float32."""
     image = _image(seed=5).astype(np.float32)
     out = denoise(image, method, parameters)
     assert out.dtype == np.float32
     assert out.shape == image.shape
-    direct = METHODS[method](image.astype(np.float64), **parameters)
+    direct = function(image.astype(np.float64), **parameters)
     assert_array_equal(out, direct.astype(np.float32))

@@ -37,8 +37,8 @@ def test_embedded_slices_are_distinct():
             assert a.shape != b.shape or not np.array_equal(a, b)
 
 
-def test_unknown_embedded_file_names_the_config_key():
-    with pytest.raises(LdctInputError, match="data.embedded.*no_such_file.dcm"):
+def test_unknown_embedded_file_is_named():
+    with pytest.raises(ValueError, match="file 'no_such_file.dcm' is not shipped"):
         embedded_dicom_path("no_such_file.dcm")
 
 
@@ -78,12 +78,12 @@ def test_local_folder_maps_file_stems_to_ids(tmp_path):
     assert image_id_from_filename(tmp_path / "a.b.DCM") == "a_b"
 
 
-def test_local_folder_errors_name_the_config_key(tmp_path):
-    with pytest.raises(LdctInputError, match="data.local_dicom.folder"):
+def test_local_folder_errors_name_the_folder_or_files(tmp_path):
+    with pytest.raises(ValueError, match="missing' is not a folder"):
         list_dicom_folder(tmp_path / "missing")
-    with pytest.raises(LdctInputError, match="holds no files"):
+    with pytest.raises(ValueError, match="holds no files"):
         list_dicom_folder(tmp_path)
     (tmp_path / "a.dcm").write_text("")
     (tmp_path / "a").write_text("")
-    with pytest.raises(LdctInputError, match="both map to image id 'a'"):
+    with pytest.raises(ValueError, match="both map to image id 'a'"):
         list_dicom_folder(tmp_path)

@@ -12,12 +12,13 @@ from ldct.figures.images import RegionOfInterest, plot_image_grid
 from ldct.figures.profiles import plot_profiles
 from ldct.figures.scores import plot_scores
 from ldct.figures.simulation import plot_mtf, plot_noise_power_spectra
-from ldct.figures.style import DisplayWindow, plt, save_figure
+from ldct.figures.style import plt, save_figure
 from ldct.figures.training_curves import plot_training_curves
 from ldct.mtf import curve_table, parametric_mtf
 from ldct.nps import simulated_noise_spectra
+from ldct.window import HuWindow
 
-WINDOW = DisplayWindow(level_hu=40, width_hu=400)
+WINDOW = HuWindow(low_hu=-160, high_hu=240)
 METHODS = ["noisy", "median", "gaussian", "wiener", "dncnn", "dncnn_tra", "dncnn_full"]
 DOSES = [0.75, 0.5, 0.1, 0.05]
 
@@ -77,20 +78,20 @@ def _grid_panels():
 
 
 def test_region_of_interest_fits_and_crops():
-    region = RegionOfInterest(row=10, col=20, height=5, width=8)
+    region = RegionOfInterest(row_px=10, col_px=20, height_px=5, width_px=8)
     image = np.arange(50 * 70).reshape(50, 70)
     assert region.crop(image).shape == (5, 8)
     assert region.crop(image)[0, 0] == image[10, 20]
     assert region.fits((50, 70))
-    assert not RegionOfInterest(row=46, col=0, height=5, width=8).fits((50, 70))
-    assert not RegionOfInterest(row=0, col=-1, height=5, width=8).fits((50, 70))
+    assert not RegionOfInterest(row_px=46, col_px=0, height_px=5, width_px=8).fits((50, 70))
+    assert not RegionOfInterest(row_px=0, col_px=-1, height_px=5, width_px=8).fits((50, 70))
 
 
 @pytest.mark.parametrize("enlarge", [False, True])
 def test_image_grid_uses_one_window_in_every_panel(enlarge):
     """Every panel has clim = the window; enlarged panels show exactly the region's pixels."""
     panels, rows, columns = _grid_panels()
-    region = RegionOfInterest(row=5, col=10, height=20, width=30)
+    region = RegionOfInterest(row_px=5, col_px=10, height_px=20, width_px=30)
     figure = plot_image_grid(panels, rows, columns, WINDOW, "test", region, enlarge=enlarge)
     images = [image for axis in figure.axes for image in axis.get_images()]
     assert len(images) == len(rows) * len(columns)
@@ -103,7 +104,7 @@ def test_image_grid_uses_one_window_in_every_panel(enlarge):
 
 def test_image_grid_outlines_the_region_on_whole_slices():
     panels, rows, columns = _grid_panels()
-    region = RegionOfInterest(row=5, col=10, height=20, width=30)
+    region = RegionOfInterest(row_px=5, col_px=10, height_px=20, width_px=30)
     figure = plot_image_grid(panels, rows, columns, WINDOW, "test", region)
     rectangles = [patch for axis in figure.axes for patch in axis.patches]
     assert len(rectangles) == len(rows) * len(columns)

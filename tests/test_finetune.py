@@ -8,9 +8,11 @@ import torch
 
 from ldct.dncnn import DnCNN
 from ldct.finetune import finetune, trainable_copy
+from ldct.window import HuWindow
 
 SETTINGS = {"epochs": 2, "batch_size": 8, "learning_rate": 1e-3, "precision": "float32", "deterministic": True}
-WINDOW = (-1000.0, 1000.0)
+WINDOW = HuWindow(-1000.0, 1000.0)
+LAYERS = {"dncnn_tra": "last", "dncnn_full": "all"}
 
 
 def pretrained_model() -> DnCNN:
@@ -36,7 +38,7 @@ def ct_patches(count=40, size=24):
 def run(variant, tmp_path, **options):
     low, full, is_validation = ct_patches()
     return finetune(
-        pretrained_model(), variant, low, full, is_validation, WINDOW, SETTINGS, 11,
+        pretrained_model(), variant, LAYERS[variant], low, full, is_validation, WINDOW, SETTINGS, 11,
         str(tmp_path / f"{variant}-{len(options)}.ckpt"), "cpu", **options,
     )
 
@@ -46,16 +48,16 @@ def changed(before: DnCNN, after: DnCNN) -> set[str]:
     return {key for key in old if not torch.equal(old[key], new[key])}
 
 
-def test_trainable_copy_freezes_all_but_the_last_layer_for_dncnn_tra():
+def test_trainable_copy_freezes_all_but_the_last_layer_when_asked():
     model = pretrained_model()
-    tra = trainable_copy(model, "dncnn_tra")
+    tra = trainable_copy(model, "last")
     trainable = {name for name, p in tra.named_parameters() if p.requires_grad}
     assert trainable == {"model.11.weight", "model.11.bias"}
-    full = trainable_copy(model, "dncnn_full")
+    full = trainable_copy(model, "all")
     assert all(p.requires_grad for p in full.parameters())
     assert all(p.requires_grad for p in model.parameters())  # the original is untouched
     with pytest.raises(ValueError):
-        trainable_copy(model, "dncnn_half")
+        trainable_copy(model, "half")
 
 
 def test_dncnn_tra_updates_only_the_last_layer_and_keeps_batch_norm_statistics(tmp_path):

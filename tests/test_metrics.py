@@ -10,6 +10,7 @@ from numpy.testing import assert_allclose
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from ldct.metrics import mean_squared_error, paper_metrics, psnr, ssim, window_metrics
+from ldct.window import HuWindow
 
 
 def _skimage_ssim(x, y, data_range):
@@ -104,7 +105,7 @@ def test_psnr_of_identical_images_is_inf():
     x = _structured(seed=4)
     assert psnr(x, x, 100.0) == math.inf
     assert paper_metrics(x, x)["psnr_paper"] == math.inf
-    assert window_metrics(x, x, -160.0, 240.0)["psnr_window"] == math.inf
+    assert window_metrics(x, x, HuWindow(-160.0, 240.0))["psnr_window"] == math.inf
 
 
 def test_paper_metrics_peak_and_range_by_hand():
@@ -129,7 +130,7 @@ def test_window_metrics_equal_skimage_on_clipped_images():
     test = _structured(seed=9)
     low, high = -160.0, 240.0
     test_c, reference_c = np.clip(test, low, high), np.clip(reference, low, high)
-    got = window_metrics(test, reference, low, high)
+    got = window_metrics(test, reference, HuWindow(low, high))
     assert_allclose(got["ssim_window"], _skimage_ssim(test_c, reference_c, 400.0), rtol=0, atol=1e-6)
     assert_allclose(got["psnr_window"],
                     peak_signal_noise_ratio(reference_c, test_c, data_range=400.0), rtol=1e-12)
@@ -142,14 +143,14 @@ def test_window_metrics_ignore_values_outside_the_window():
     reference = _structured(seed=10)
     test = _structured(seed=11)
     low, high = -160.0, 240.0
-    before = window_metrics(test, reference, low, high)
+    before = window_metrics(test, reference, HuWindow(low, high))
     test2, reference2 = test.copy(), reference.copy()
     test2[test2 < low] -= 500.0
     reference2[reference2 > high] += 700.0
     test2[test2 > high] = 3000.0
-    after = window_metrics(test2, reference2, low, high)
+    after = window_metrics(test2, reference2, HuWindow(low, high))
     assert before == after
     # ...while a change inside the window does change it.
     inside = test.copy()
     inside[(inside > low) & (inside < high)] += 5.0
-    assert window_metrics(inside, reference, low, high)["psnr_window"] != before["psnr_window"]
+    assert window_metrics(inside, reference, HuWindow(low, high))["psnr_window"] != before["psnr_window"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ldct.errors import LdctInputError
 from ldct.patches import (
     PatchGeometry,
     build_patch_set,
@@ -15,7 +14,7 @@ from ldct.patches import (
 )
 
 SETTINGS = {
-    "size": 50,
+    "size_px": 50,
     "per_image": 15,
     "max_rotation_deg": 90,
     "horizontal_flip": True,
@@ -73,7 +72,7 @@ def test_random_geometries_keep_every_rotated_sample_inside_the_slice():
 
 
 def test_too_small_slice_is_refused():
-    with pytest.raises(LdctInputError, match="too small"):
+    with pytest.raises(ValueError, match="too small"):
         random_geometries((60, 200), 1, 50, 90, True, np.random.default_rng(0))
 
 
@@ -103,7 +102,7 @@ def test_patch_set_counts_pairs_and_is_reproducible():
 
 def test_patch_set_names_a_training_slice_that_is_too_small():
     tiny = np.zeros((40, 40), dtype=np.float32)
-    with pytest.raises(LdctInputError, match="training image 'thumb'"):
+    with pytest.raises(ValueError, match="training image 'thumb'"):
         build_patch_set([("thumb", 0.5, tiny, tiny)], SETTINGS, global_seed=0)
 
 

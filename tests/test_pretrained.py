@@ -7,7 +7,9 @@ import pytest
 import torch
 from scipy import ndimage
 
-from ldct.dncnn import SHIPPED_CHECKPOINT, file_sha256, load_model
+from ldct.checkpoints import load_model
+from ldct.storage import file_sha256
+from ldct.study import SHIPPED_CHECKPOINT
 from ldct.pretrain import NATURAL_IMAGES, load_natural_image, shipped_files
 from ldct.storage import load_json, read_table
 

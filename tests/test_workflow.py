@@ -158,7 +158,9 @@ def test_corrupt_local_dicom_stops_with_one_message(tmp_path):
         ({"figures": {"image": "spine"}}, "figures.image"),
         ({"figures": {"realization": 10}}, "figures.realization"),
         ({"figures": {"profile": {"doses": [0.2]}}}, "figures.profile.doses"),
-        ({"figures": {"window": {"width_hu": 0}}}, "figures.window.width_hu"),
+        ({"figures": {"window": {"low_hu": 240, "high_hu": -160}}}, "figures.window"),
+        ({"figures": {"window": {"level_hu": 40, "width_hu": 400}}}, "figures.window"),
+        ({"hu": {"crop": {"rows": 250}}}, "hu.crop.rows: renamed to hu.crop.rows_px"),
     ],
 )
 def test_bad_config_stops_with_a_message_naming_the_key(tmp_path, change, key):
@@ -225,8 +227,9 @@ def test_cnn_methods_change_the_image_and_record_their_model(tiny_study):
 def test_kair_checkpoint_named_in_config_becomes_the_original_dncnn(tmp_path):
     import torch
 
-    from ldct.dncnn import file_sha256, load_model
-    from test_dncnn import kair_dncnn
+    from ldct.checkpoints import load_model
+    from ldct.storage import file_sha256
+    from test_checkpoints import kair_dncnn
 
     workdir = make_workdir(tmp_path, REPO / "config" / "test.yaml")
     kair = kair_dncnn(depth=4, channels=8, batch_norm=False)
@@ -249,7 +252,7 @@ def test_kair_checkpoint_named_in_config_becomes_the_original_dncnn(tmp_path):
 def test_changing_the_cnn_hu_window_reruns_only_cnn_jobs(tiny_study):
     """dncnn.hu_window: fine-tuning and CNN denoising rerun; filters, patches, pretraining do not."""
     config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
-    config["dncnn"]["hu_window"] = [-1024, 1024]
+    config["dncnn"]["hu_window"] = {"low_hu": -1024, "high_hu": 1024}
     (tiny_study / "config" / "window.yaml").write_text(yaml.safe_dump(config))
     dry = snakemake(tiny_study, "--configfile", "config/window.yaml", "-n", "--cores", "1")
     assert job_counts(dry.stdout) == {
@@ -320,7 +323,7 @@ def test_report_holds_every_figure_and_table(tiny_study, tmp_path):
 def test_changing_the_display_window_redraws_only_image_figures(tiny_study):
     """figures.window is a parameter of the image and profile figures only."""
     config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
-    config["figures"]["window"] = {"level_hu": 60, "width_hu": 350}
+    config["figures"]["window"] = {"low_hu": -115, "high_hu": 235}
     (tiny_study / "config" / "display.yaml").write_text(yaml.safe_dump(config))
     dry = snakemake(tiny_study, "--configfile", "config/display.yaml", "-n", "--cores", "1")
     assert job_counts(dry.stdout) == {
@@ -339,7 +342,7 @@ def test_region_outside_the_slice_stops_with_one_message(tiny_study, tmp_path):
     for name in ("slices.png", "slices_roi.png", "cnn_closeups.png"):
         (workdir / "results" / "figures" / name).unlink()
     config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
-    config["figures"]["roi"] = {"row": 40, "col": 40, "height": 32, "width": 32}
+    config["figures"]["roi"] = {"row_px": 40, "col_px": 40, "height_px": 32, "width_px": 32}
     (workdir / "config" / "roi.yaml").write_text(yaml.safe_dump(config))
     process = snakemake(
         workdir,
@@ -375,3 +378,16 @@ def test_stats_table_without_the_new_columns_stops_the_claims_with_one_message(t
     message = one_ldct_message(process)
     assert "results/stats/stats.tsv" in message and "ci_low" in message
     assert not (workdir / "results" / "claims" / "claims.tsv").exists()
+
+
+def test_an_error_about_a_config_value_names_its_key():
+    """ldct.workflow.config_value: the boundary of a rule script names the key of the value."""
+    from ldct.errors import LdctInputError
+    from ldct.workflow import config_value
+
+    with pytest.raises(LdctInputError) as error:
+        with config_value("dncnn.device"):
+            raise ValueError("'cuda' asked for, but no CUDA GPU is visible")
+    assert str(error.value) == "config key dncnn.device: 'cuda' asked for, but no CUDA GPU is visible"
+    with config_value("split"):
+        pass

@@ -1,5 +1,9 @@
 """Rule download_tcia_series: fetch one TCIA series into the cache and pick the study's slices.
 
+The params give the series (uid), how many slices to pick (slices) in which InstanceNumber
+range (instances), the image ids they become (images), and the config key that named the
+series (key), which error messages cite.
+
 The connection settings (data.tcia.base_url, retries, backoff_s, timeout_s) and the collection
 check are read from the config when the job runs: they change how the series is fetched, not
 which slices the study uses, so changing them reruns nothing.
@@ -7,10 +11,11 @@ which slices the study uses, so changing them reruns nothing.
 
 import logging
 
-from ldct.config import tcia_series
 from ldct.errors import LdctInputError
 from ldct.storage import write_table
-from ldct.tcia import TciaClient, select_slices
+from ldct.tcia.cache import fetch_series
+from ldct.tcia.client import TciaClient
+from ldct.tcia.manifest import select_slices
 from ldct.workflow import run_rule
 
 CACHE = "resources/tcia"
@@ -20,7 +25,6 @@ COLUMNS = ["image", "series_instance_uid", "instance_number", "sop_instance_uid"
 def main():
     settings = snakemake.config["data"]["tcia"]
     params = snakemake.params
-    key = next(s.key for s in tcia_series(snakemake.config) if s.id == snakemake.wildcards.series)
     client = TciaClient(
         settings["base_url"],
         retries=settings["retries"],
@@ -28,11 +32,11 @@ def main():
         timeout_s=settings["timeout_s"],
         progress=True,
     )
-    series = client.fetch_series(params.uid, CACHE, collection=settings["collection"])
+    series = fetch_series(client, params.uid, CACHE, collection=settings["collection"])
     try:
         picked = select_slices(series.slices, params.slices, params.instances)
     except LdctInputError as error:
-        raise LdctInputError(f"config key {key}: series {params.uid}: {error}") from error
+        raise LdctInputError(f"config key {params.key}: series {params.uid}: {error}") from error
     logging.info(
         "series %s (%s, %s images): slices with InstanceNumber %s",
         params.uid,

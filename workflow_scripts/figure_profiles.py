@@ -2,18 +2,19 @@
 
 from ldct.errors import LdctInputError
 from ldct.figures.profiles import plot_profiles
-from ldct.figures.style import DisplayWindow, save_figure
+from ldct.figures.style import save_figure
 from ldct.storage import images_by_meta, load_image
+from ldct.window import HuWindow
 from ldct.workflow import run_rule
 
 
 def main():
     params = snakemake.params
     full_dose, meta = load_image(snakemake.input.full_dose)
-    column = params.column
+    column = params.column_px
     if column >= full_dose.shape[1]:
         raise LdctInputError(
-            f"config key figures.profile.column: {column} is outside image '{meta['image']}' "
+            f"config key figures.profile.column_px: {column} is outside image '{meta['image']}' "
             f"of {full_dose.shape[1]} columns"
         )
     figure = plot_profiles(
@@ -24,7 +25,7 @@ def main():
         params.methods,
         column,
         meta["pixel_spacing_mm"][0],
-        DisplayWindow(**params.window),
+        HuWindow.from_settings(params.window),
     )
     save_figure(figure, snakemake.output.figure, params.dpi)
 

@@ -1,12 +1,16 @@
 """Rule figure_scores: one metric by dose and method with significance stars (Figs. 6 and 7)."""
 
+import logging
+
 from ldct.figures.scores import plot_scores
 from ldct.figures.style import save_figure
+from ldct.methods import method_label
 from ldct.storage import read_table
 from ldct.workflow import run_rule
 
 
 def main():
+    logging.info("bars: %s", ", ".join(method_label(m) for m in snakemake.params.methods))
     figure = plot_scores(
         read_table(snakemake.input.table),
         snakemake.wildcards.metric,

@@ -1,16 +1,15 @@
 """Rule image_figures: the eval slice by dose and method, whole and enlarged (the paper's
 Fig. 3), and the CNN close-ups (Fig. 5)."""
 
+import logging
+
 from ldct.errors import LdctInputError
 from ldct.figures.images import RegionOfInterest, plot_image_grid
-from ldct.figures.style import (
-    FULL_DOSE_LABEL,
-    DisplayWindow,
-    dose_label,
-    method_label,
-    save_figure,
-)
+from ldct.doses import dose_caption
+from ldct.figures.style import FULL_DOSE_LABEL, save_figure
+from ldct.methods import method_label
 from ldct.storage import images_by_meta, load_image
+from ldct.window import HuWindow
 from ldct.workflow import run_rule
 
 LOW_DOSE_LABEL = method_label("noisy")
@@ -27,14 +26,15 @@ def main():
         )
     panels = {}
     for dose, image in images_by_meta(snakemake.input.low_dose, "dose").items():
-        panels[(dose_label(dose), FULL_DOSE_LABEL)] = full_dose
-        panels[(dose_label(dose), LOW_DOSE_LABEL)] = image
+        panels[(dose_caption(dose), FULL_DOSE_LABEL)] = full_dose
+        panels[(dose_caption(dose), LOW_DOSE_LABEL)] = image
     for (dose, method), image in images_by_meta(snakemake.input.denoised, "dose", "method").items():
-        panels[(dose_label(dose), method_label(method))] = image
-    rows = [dose_label(dose) for dose in params.doses]
+        panels[(dose_caption(dose), method_label(method))] = image
+    rows = [dose_caption(dose) for dose in params.doses]
     columns = [FULL_DOSE_LABEL, LOW_DOSE_LABEL] + [method_label(m) for m in params.methods]
     cnn_columns = [FULL_DOSE_LABEL, LOW_DOSE_LABEL] + [method_label(m) for m in params.cnn_methods]
-    window = DisplayWindow(**params.window)
+    logging.info("columns: %s", ", ".join(columns))
+    window = HuWindow.from_settings(params.window)
     where = f"image {meta['image']}, realization {params.realization}"
     figures = {
         "slices": plot_image_grid(

@@ -4,11 +4,13 @@ import logging
 
 from ldct.mtf import curve_table, mtf_from_config
 from ldct.storage import write_table
-from ldct.workflow import run_rule
+from ldct.workflow import config_value, run_rule
 
 
 def main():
-    rows = curve_table(mtf_from_config(snakemake.params.mtf), snakemake.params.mtf["curve_max_lp_per_mm"])
+    with config_value("mtf.table"):
+        curve = mtf_from_config(snakemake.params.mtf)
+    rows = curve_table(curve, snakemake.params.mtf["curve_max_lp_per_mm"])
     logging.info("MTF model %s, %d frequencies", snakemake.params.mtf["model"], len(rows))
     write_table(snakemake.output.table, rows, ["frequency_lp_per_mm", "mtf"])
 

@@ -2,20 +2,23 @@
 
 import torch
 
-from ldct.dncnn import file_sha256, save_checkpoint
+from ldct.checkpoints import save_checkpoint
+from ldct.devices import resolve_device
 from ldct.pretrain import pretrain
-from ldct.storage import save_json, write_table
+from ldct.storage import file_sha256, save_json, write_table
 from ldct.training import HISTORY_COLUMNS
-from ldct.workflow import run_rule
+from ldct.workflow import config_value, run_rule
 
 
 def main():
     torch.set_num_threads(snakemake.threads)
+    with config_value("dncnn.device"):
+        device = resolve_device(snakemake.params.device).type
     model, history, manifest = pretrain(
         snakemake.params.settings,
         snakemake.params.seed,
         snakemake.params.checkpoint,
-        snakemake.params.device,
+        device,
     )
     save_checkpoint(snakemake.output.model, model, {"manifest": "manifest.json"})
     write_table(snakemake.output.epochs, history, HISTORY_COLUMNS)

@@ -2,7 +2,7 @@
 
 from ldct.split import split_table
 from ldct.storage import load_image, write_table
-from ldct.workflow import run_rule
+from ldct.workflow import config_value, run_rule
 
 
 def main():
@@ -10,7 +10,8 @@ def main():
     for path in snakemake.input.images:
         image, meta = load_image(path)
         images[meta["image"]] = (image, meta)
-    rows = split_table(images, snakemake.params.eval_images, snakemake.params.train_images)
+    with config_value("split"):
+        rows = split_table(images, snakemake.params.eval_images, snakemake.params.train_images)
     write_table(snakemake.output.table, rows, list(rows[0]))
 
 

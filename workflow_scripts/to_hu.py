@@ -13,8 +13,9 @@ def main():
     dataset, pixels = read_ct_slice(path)
     meta = slice_metadata(dataset, path)
     hu, filled = to_hu(dataset, pixels, fill_hu=snakemake.params.fill_hu)
-    crop, origin = centre_crop(hu, snakemake.params.rows, snakemake.params.cols)
-    if crop.shape != (snakemake.params.rows, snakemake.params.cols):
+    rows_px, cols_px = snakemake.params.rows_px, snakemake.params.cols_px
+    crop, origin = centre_crop(hu, rows_px, cols_px)
+    if crop.shape != (rows_px, cols_px):
         logging.warning("image %s is smaller than the crop: kept %s", hu.shape, crop.shape)
     logging.info("%d padding / outside-FOV pixels set to %s HU", filled, snakemake.params.fill_hu)
     meta.update(

@@ -9,7 +9,8 @@ from typing import Mapping, Sequence
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from .style import DisplayWindow, plt
+from ..window import HuWindow
+from .style import plt
 
 PANEL_WIDTH_IN = 2.0
 OUTLINE_COLOUR = "red"
@@ -17,34 +18,34 @@ OUTLINE_COLOUR = "red"
 
 @dataclass(frozen=True)
 class RegionOfInterest:
-    """A rectangle of pixels: top-left ``row``, ``col`` and its ``height`` x ``width`` (px)."""
+    """A rectangle of pixels: top-left ``row_px``, ``col_px``, size ``height_px`` x ``width_px``."""
 
-    row: int
-    col: int
-    height: int
-    width: int
+    row_px: int
+    col_px: int
+    height_px: int
+    width_px: int
 
     def fits(self, shape: tuple[int, int]) -> bool:
         """Whether the region lies inside an image of ``shape`` and is not empty."""
         return (
-            self.height > 0
-            and self.width > 0
-            and 0 <= self.row
-            and 0 <= self.col
-            and self.row + self.height <= shape[0]
-            and self.col + self.width <= shape[1]
+            self.height_px > 0
+            and self.width_px > 0
+            and 0 <= self.row_px
+            and 0 <= self.col_px
+            and self.row_px + self.height_px <= shape[0]
+            and self.col_px + self.width_px <= shape[1]
         )
 
     def crop(self, image: np.ndarray) -> np.ndarray:
         """The region's pixels of ``image``."""
-        return image[self.row : self.row + self.height, self.col : self.col + self.width]
+        return image[self.row_px : self.row_px + self.height_px, self.col_px : self.col_px + self.width_px]
 
 
 def plot_image_grid(
     panels: Mapping[tuple[str, str], np.ndarray],
     row_labels: Sequence[str],
     column_labels: Sequence[str],
-    window: DisplayWindow,
+    window: HuWindow,
     title: str,
     region: RegionOfInterest | None = None,
     enlarge: bool = False,
@@ -57,7 +58,7 @@ def plot_image_grid(
     if enlarge and region is None:
         raise ValueError("enlarge needs a region")
     first = next(iter(panels.values()))
-    shown_shape = (region.height, region.width) if enlarge else first.shape
+    shown_shape = (region.height_px, region.width_px) if enlarge else first.shape
     panel_height = PANEL_WIDTH_IN * shown_shape[0] / shown_shape[1]
     figure, axes = plt.subplots(
         len(row_labels),
@@ -94,9 +95,9 @@ def plot_image_grid(
             if region is not None and not enlarge:
                 axis.add_patch(
                     Rectangle(
-                        (region.col - 0.5, region.row - 0.5),
-                        region.width,
-                        region.height,
+                        (region.col_px - 0.5, region.row_px - 0.5),
+                        region.width_px,
+                        region.height_px,
                         fill=False,
                         edgecolor=OUTLINE_COLOUR,
                         linewidth=1.0,

@@ -6,7 +6,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .style import FULL_DOSE_LABEL, DisplayWindow, dose_label, method_label, plt
+from ..doses import dose_caption
+from ..methods import method_label
+from ..window import HuWindow
+from .style import FULL_DOSE_LABEL, plt
 
 FULL_DOSE_STYLE = {"color": "red", "linewidth": 1.4}
 LOW_DOSE_STYLE = {"color": "orange", "linewidth": 0.8}
@@ -21,7 +24,7 @@ def plot_profiles(
     methods: Sequence[str],
     column: int,
     row_spacing_mm: float,
-    window: DisplayWindow,
+    window: HuWindow,
 ) -> plt.Figure:
     """Profiles of column ``column`` (px): one row of panels per dose, one panel per method.
 
@@ -56,7 +59,7 @@ def plot_profiles(
                 label="Denoised",
                 **DENOISED_STYLE,
             )
-            axis.set_title(f"{method_label(method)}, {dose_label(dose)}", fontsize=9)
+            axis.set_title(f"{method_label(method)}, {dose_caption(dose)}", fontsize=9)
             axis.tick_params(labelsize=8)
             if i == len(doses) - 1:
                 axis.set_xlabel("distance from top (mm)", fontsize=9)

@@ -7,7 +7,9 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..storage import table_number
-from .style import dose_label, method_label, plt
+from ..doses import dose_caption
+from ..methods import method_label
+from .style import plt
 
 #: Axis label of each metric of ldct.metrics, with its unit.
 METRIC_AXIS_LABELS = {
@@ -61,7 +63,7 @@ def plot_scores(
                 axis.text(position, top, "*", ha="center", va="bottom", fontsize=11)
     low = min(0.0, min(float(row["mean"]) for row in rows.values()))
     axis.set_ylim(low, max(tops) * 1.12)
-    axis.set_xticks(np.arange(len(doses)), [dose_label(dose) for dose in doses])
+    axis.set_xticks(np.arange(len(doses)), [dose_caption(dose) for dose in doses])
     axis.set_ylabel(METRIC_AXIS_LABELS.get(metric, metric))
     axis.set_title(
         f"{METRIC_AXIS_LABELS.get(metric, metric).split(' (')[0]}: mean ± SD; "

@@ -6,7 +6,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .style import dose_label, plt
+from ..doses import dose_caption
+from .style import plt
 
 
 def plot_mtf(frequency_lp_per_mm: np.ndarray, mtf: np.ndarray, title: str) -> plt.Figure:
@@ -54,7 +55,7 @@ def plot_noise_power_spectra(rows: Sequence[Mapping[str, str]], title: str) -> p
     colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, max(len(doses), 1)))
     for colour, dose in zip(colours, doses):
         frequency, simulated, model = np.array(curves[dose]).T
-        axis.plot(frequency, simulated, color=colour, linewidth=1.4, label=f"{dose_label(dose)}: added noise")
+        axis.plot(frequency, simulated, color=colour, linewidth=1.4, label=f"{dose_caption(dose)}: added noise")
         axis.plot(frequency, model, color=colour, linewidth=0.9, linestyle=":")
     frequency, _, model = np.array(curves[1.0]).T
     axis.plot(frequency, model, color="black", linestyle="--", linewidth=1.4, label="Full-dose noise (model)")

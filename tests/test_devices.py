@@ -1,0 +1,24 @@
+"""The device setting: auto, cpu, or cuda only where a GPU is visible."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ldct.devices import resolve_device
+
+
+def test_cpu_and_auto():
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_unknown_device_is_refused():
+    with pytest.raises(ValueError, match="expected one of auto, cpu, cuda, got 'tpu'"):
+        resolve_device("tpu")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without CUDA")
+def test_asking_for_cuda_without_a_gpu_says_so():
+    with pytest.raises(ValueError, match="no CUDA GPU is visible"):
+        resolve_device("cuda")
