@@ -27,20 +27,28 @@ def make_workdir(path: Path, *extra_configs: Path) -> Path:
 
 
 def snakemake(
-    workdir: Path, *args: str, check: bool = True, timeout: float | None = None
+    workdir: Path,
+    *args: str,
+    check: bool = True,
+    timeout: float | None = None,
+    code: Path = REPO,
 ) -> subprocess.CompletedProcess:
-    """Run this checkout's Snakefile in ``workdir``; returns the finished process (text output).
+    """Run the Snakefile of ``code`` (default: this checkout) in ``workdir``, importing ``ldct``
+    from ``code`` too; returns the finished process (text output).
 
     After ``timeout`` seconds the process is killed with SIGKILL (snakemake may ignore SIGTERM
     while cluster jobs are out) and the test fails.
     """
-    command = SNAKEMAKE + ["-s", str(REPO / "Snakefile"), "-d", str(workdir), *args]
+    command = SNAKEMAKE + ["-s", str(code / "Snakefile"), "-d", str(workdir), *args]
+    environment = dict(os.environ, PYTHONUNBUFFERED="1")
+    if code != REPO:
+        environment["PYTHONPATH"] = str(code)
     process = subprocess.run(
         command,
         cwd=workdir,
         capture_output=True,
         text=True,
-        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        env=environment,
         timeout=timeout,
     )
     if check and process.returncode != 0:

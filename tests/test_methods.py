@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import inspect
-import os
 import re
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from scipy import ndimage
 
-from conftest import REPO
+from conftest import REPO, snakemake
 from ldct.methods import (
     METHODS,
     REGISTRY,
@@ -119,8 +116,9 @@ def test_a_method_added_to_the_registry_runs_through_the_whole_study(tmp_path):
     """A copy of the workflow whose registry has one more filter, and no other change: the tiny
     study denoises with it, scores it, tests it and draws it, and the claims check counts it."""
     code = tmp_path / "code"
+    code.mkdir()
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    for name in ("Snakefile", "rules", "workflow_scripts", "config", "ldct", "profiles"):
+    for name in ("Snakefile", "rules", "workflow_scripts", "config", "envs", "ldct", "profiles"):
         source = REPO / name
         if source.is_dir():
             shutil.copytree(source, code / name, ignore=ignore)
@@ -136,12 +134,7 @@ def test_a_method_added_to_the_registry_runs_through_the_whole_study(tmp_path):
     (workdir / "config").mkdir(parents=True)
     for config in ("config.yaml", "test.yaml"):
         shutil.copy(code / "config" / config, workdir / "config" / config)
-    subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(code / "Snakefile"), "-d", str(workdir),
-         "--configfile", "config/test.yaml", "--cores", "2"],
-        cwd=workdir, check=True, capture_output=True, text=True,
-        env=dict(os.environ, PYTHONPATH=str(code)),
-    )
+    snakemake(workdir, "--configfile", "config/test.yaml", "--cores", "2", code=code)
     results = workdir / "results"
     metrics = [row for row in read_table(results / "metrics/metrics.tsv") if row["method"] == "toy_box"]
     assert len(metrics) == 2 * 2  # doses x realizations of the one eval slice
