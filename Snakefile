@@ -15,7 +15,6 @@ include: "rules/common.smk"
 wildcard_constraints:
     image=any_of(STUDY.sources),
     dose=r"[0-9.e+\-]+",
-    realization=r"\d+",
     method=any_of(STUDY.method_names),
     variant=any_of(STUDY.finetuned_methods),
     metric=any_of(METRIC_NAMES),

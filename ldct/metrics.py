@@ -14,7 +14,6 @@ whose window lies inside the image.
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 from .window import HuWindow
 
@@ -25,6 +24,8 @@ K1, K2 = 0.01, 0.03
 
 def ssim(x: np.ndarray, y: np.ndarray, data_range: float) -> float:
     """Mean structural similarity of ``x`` and ``y`` (same shape, HU) for dynamic range ``data_range`` (HU)."""
+    from scipy import ndimage  # here, so that reading METRIC_NAMES needs no scipy
+
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if x.shape != y.shape:

@@ -111,3 +111,32 @@ def simulate_low_dose(
         rng=np.random.default_rng(seed),
     )
     return (image + noise).astype(np.float32)
+
+
+def simulate_draws(
+    image: np.ndarray,
+    spacing_mm: tuple[float, float],
+    draws: list[tuple[float, int]],
+    law: str,
+    full_dose_sigma_hu: float,
+    full_dose_photons: float,
+    curve: MTFCurve,
+    global_seed: int,
+    image_id: str,
+) -> tuple[np.ndarray, list[np.random.SeedSequence]]:
+    """One low-dose version of ``image`` per (dose, realization) of ``draws``, stacked.
+
+    Each draw is seeded by :func:`simulation_seed` from (global seed, image id, dose,
+    realization), so it does not depend on which other draws a job makes. Returns the float32
+    stack (len(draws), rows, cols) in HU and the seeds.
+    """
+    seeds = [simulation_seed(global_seed, image_id, dose, realization) for dose, realization in draws]
+    stack = np.stack(
+        [
+            simulate_low_dose(
+                image, spacing_mm, dose, law, full_dose_sigma_hu, full_dose_photons, curve, seed
+            )
+            for (dose, _), seed in zip(draws, seeds)
+        ]
+    )
+    return stack, seeds

@@ -89,17 +89,39 @@ def save_image(path: str | os.PathLike, image: np.ndarray, meta: Mapping[str, An
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 2:
         raise ValueError(f"expected a 2-D image, got shape {image.shape}")
-    atomic_write(path, lambda handle: np.save(handle, image, allow_pickle=False))
-    save_json(sidecar_path(path), dict(meta, shape=list(image.shape)))
+    _save_with_sidecar(path, image, meta)
 
 
-def images_by_meta(paths: Iterable[str | os.PathLike], *keys: str) -> dict[Any, np.ndarray]:
-    """Load images and key each by its sidecar's ``keys`` values (one key: the value itself)."""
+def save_stack(path: str | os.PathLike, stack: np.ndarray, meta: Mapping[str, Any]) -> None:
+    """Write a stack of 2-D float32 HU images (N, rows, cols) and its ``.json`` sidecar."""
+    stack = np.asarray(stack, dtype=np.float32)
+    if stack.ndim != 3:
+        raise ValueError(f"expected a stack of 2-D images, got shape {stack.shape}")
+    _save_with_sidecar(path, stack, meta)
+
+
+def _save_with_sidecar(path: str | os.PathLike, array: np.ndarray, meta: Mapping[str, Any]) -> None:
+    atomic_write(path, lambda handle: np.save(handle, array, allow_pickle=False))
+    save_json(sidecar_path(path), dict(meta, shape=list(array.shape)))
+
+
+def draws(meta: Mapping[str, Any]) -> list[tuple[float, int]]:
+    """The (dose, realization) of each image of a stack, in stack order (dose-major), from the
+    sidecar's ``doses`` and ``realizations``."""
+    return [(dose, realization) for dose in meta["doses"] for realization in meta["realizations"]]
+
+
+def realization_images(
+    paths: Iterable[str | os.PathLike], realization: int, *keys: str
+) -> dict[Any, np.ndarray]:
+    """Realization ``realization`` of each one-dose stack, keyed by its dose and the sidecar's
+    ``keys`` values (no keys: the dose itself)."""
     images = {}
     for path in paths:
-        image, meta = load_image(path)
-        values = tuple(meta[key] for key in keys)
-        images[values[0] if len(values) == 1 else values] = image
+        stack, meta = load_image(path)
+        (dose,) = meta["doses"]
+        key = (dose, *(meta[name] for name in keys))
+        images[key if keys else dose] = stack[draws(meta).index((dose, realization))]
     return images
 
 
@@ -115,7 +137,8 @@ def load_array(path: str | os.PathLike) -> np.ndarray:
 
 
 def load_image(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
-    """Read an image written by :func:`save_image`: (float32 HU array, sidecar dict)."""
+    """Read an image or stack written by :func:`save_image` or :func:`save_stack`:
+    (float32 HU array, sidecar dict)."""
     image = np.load(path, allow_pickle=False)
     return image, load_json(sidecar_path(path))
 

@@ -13,6 +13,8 @@ not lie beyond the requested number of epochs.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
 import json
 import logging
@@ -29,6 +31,7 @@ from tqdm import tqdm
 
 from .checkpoints import save_torch
 from .devices import resolve_device
+from .precision import choose_precision
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 """(noisy, clean) tensors of shape (N, 1, H, W) in network units."""
@@ -41,6 +44,7 @@ HISTORY_COLUMNS = (
     "val_psnr_db",
     "val_input_psnr_db",
     "seconds",
+    "precision",
 )
 
 
@@ -50,14 +54,15 @@ class TrainingSettings:
 
     ``learning_rate`` is Adam's step size; at each epoch listed in ``lr_milestones`` (1-based,
     the epoch that starts with the lower rate) it is multiplied by 0.1. ``precision`` is
-    ``float32`` or ``bfloat16`` (autocast; the loss is taken in float32). ``device`` is
+    ``float32``, ``bfloat16`` (autocast; the loss is taken in float32) or ``auto``
+    (:func:`ldct.precision.choose_precision` picks one of them when training starts). ``device`` is
     ``auto`` (CUDA when available), ``cpu`` or ``cuda``.
     """
 
     epochs: int
     learning_rate: float = 1e-3
     lr_milestones: tuple[int, ...] = field(default_factory=tuple)
-    precision: str = "float32"
+    precision: str = "auto"
     device: str = "auto"
     deterministic: bool = False
 
@@ -72,6 +77,30 @@ def psnr_db(estimate: torch.Tensor, reference: torch.Tensor, data_range: float =
     """Mean over the batch of per-image PSNR (dB) for a peak of ``data_range``."""
     errors = ((estimate.float() - reference.float()) ** 2).flatten(1).mean(dim=1)
     return float((10 * torch.log10(data_range**2 / errors)).mean())
+
+
+def _probe_step(
+    model: nn.Module, batches: Callable[[], Iterable[Batch]], device: torch.device
+) -> Callable[[str], None]:
+    """One forward and backward pass, in a given precision, of a copy of ``model`` on the first
+    of ``batches()``; ``model`` (weights, batch-norm statistics) stays untouched. The copy and
+    the batch are made at the first call."""
+    probe: dict[str, Any] = {}
+
+    def step(precision: str) -> None:
+        if not probe:
+            probe["model"] = copy.deepcopy(model)
+            _set_train_mode(probe["model"])
+            probe["batch"] = [tensor.to(device) for tensor in next(iter(batches()))]
+        noisy, clean = probe["batch"]
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16"):
+            output = probe["model"](noisy)
+        nn.functional.mse_loss(output.float(), clean).backward()
+        probe["model"].zero_grad(set_to_none=True)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
+    return step
 
 
 def _set_train_mode(model: nn.Module) -> None:
@@ -120,6 +149,9 @@ def train(
     device = resolve_device(settings.device)
     torch.use_deterministic_algorithms(settings.deterministic)
     model.to(device)
+    probe = _probe_step(model, lambda: epoch_batches(1), device)
+    precision = choose_precision(settings.precision, device, probe)
+    settings = dataclasses.replace(settings, precision=precision)
     parameters = [parameter for parameter in model.parameters() if parameter.requires_grad]
     optimizer = torch.optim.Adam(parameters, lr=settings.learning_rate)
     checkpoint_path = Path(checkpoint_path)
@@ -132,7 +164,7 @@ def train(
         optimizer.load_state_dict(resumed["optimizer"])
         history, first_epoch = list(resumed["history"]), resumed["epoch"] + 1
         logging.info("resuming from %s after epoch %d", checkpoint_path, resumed["epoch"])
-    autocast = settings.precision == "bfloat16"
+    autocast = precision == "bfloat16"
     for epoch in range(first_epoch, settings.epochs + 1):
         rate = settings.learning_rate * 0.1 ** sum(epoch >= m for m in settings.lr_milestones)
         for group in optimizer.param_groups:
@@ -168,6 +200,7 @@ def train(
             "val_psnr_db": val_psnr,
             "val_input_psnr_db": val_input_psnr,
             "seconds": time.perf_counter() - start,
+            "precision": precision,
         }
         history.append(row)
         logging.info(

@@ -11,7 +11,7 @@ try:
 except LdctInputError as error:
     raise WorkflowError(f"ldct: {error}")
 
-# The image and realization the image figures show.
+# The image and realization the image figures show (every realization of a stack is computed).
 FIGURE_IMAGE = STUDY.figure_image
 FIGURE_REALIZATION = config["figures"]["realization"]
 
@@ -30,13 +30,9 @@ def acquire_input(wildcards):
 
 
 def eval_expand(pattern, **extra):
-    """``pattern`` for every eval image, eval dose and noise realization (and ``extra`` lists)."""
+    """``pattern`` for every eval image and eval dose (and ``extra`` lists)."""
     return expand(
-        pattern,
-        image=STUDY.eval_images,
-        dose=STUDY.eval_dose_labels,
-        realization=range(STUDY.realizations),
-        **extra,
+        pattern, image=STUDY.eval_images, dose=STUDY.eval_dose_labels, **extra
     )
 
 
@@ -70,44 +66,28 @@ def study_targets():
 
 
 def figure_images(methods, doses=None):
-    """Denoised images of the figure image and realization for ``methods`` x ``doses``
-    (dose labels; default every eval dose)."""
+    """Denoised stacks of the figure image for ``methods`` x ``doses`` (dose labels; default
+    every eval dose)."""
     return expand(
-        "results/denoised/{method}/{image}/dose{dose}/r{realization}.npy",
+        "results/denoised/{method}/{image}/dose{dose}.npy",
         method=methods,
         image=FIGURE_IMAGE,
         dose=STUDY.eval_dose_labels if doses is None else doses,
-        realization=FIGURE_REALIZATION,
     )
 
 
-def figure_low_dose(doses=None, realizations=None):
-    """Simulated low-dose images of the figure image at ``doses`` (dose labels; default every
-    eval dose) and ``realizations``."""
+def figure_low_dose(doses=None):
+    """Simulated stacks of the figure image at ``doses`` (dose labels; default every eval dose)."""
     return expand(
-        "results/simulated/{image}/dose{dose}/r{realization}.npy",
+        "results/simulated/{image}/dose{dose}.npy",
         image=FIGURE_IMAGE,
         dose=STUDY.eval_dose_labels if doses is None else doses,
-        realization=[FIGURE_REALIZATION] if realizations is None else realizations,
     )
-
-
-def training_expand(pattern):
-    """``pattern`` for every (training image, training dose) pair, image-major."""
-    return [
-        pattern.format(image=image, dose=dose)
-        for image in STUDY.train_images
-        for dose in STUDY.train_dose_labels
-    ]
 
 
 def denoise_inputs(wildcards):
     """The low-dose image, and for a CNN method the weights it runs with."""
-    inputs = {
-        "image": "results/simulated/{image}/dose{dose}/r{realization}.npy".format(
-            **wildcards
-        )
-    }
+    inputs = {"images": "results/simulated/{image}/dose{dose}.npy".format(**wildcards)}
     if STUDY.method(wildcards.method).kind == "cnn":
         inputs["model"] = STUDY.model_file(wildcards.method)
     return inputs

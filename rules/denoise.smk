@@ -1,14 +1,14 @@
 rule denoise:
-    """One denoising method applied to one simulated low-dose image."""
+    """One denoising method applied to every realization of one slice at one dose."""
     input:
         unpack(denoise_inputs),
     output:
-        image="results/denoised/{method}/{image}/dose{dose}/r{realization}.npy",
-        meta="results/denoised/{method}/{image}/dose{dose}/r{realization}.json",
+        images="results/denoised/{method}/{image}/dose{dose}.npy",
+        meta="results/denoised/{method}/{image}/dose{dose}.json",
     log:
-        "results/logs/denoise/{method}/{image}/dose{dose}/r{realization}.log",
+        "results/logs/denoise/{method}/{image}/dose{dose}.log",
     benchmark:
-        "results/benchmarks/denoise/{method}/{image}/dose{dose}/r{realization}.tsv"
+        "results/benchmarks/denoise/{method}/{image}/dose{dose}.tsv"
     conda:
         "../envs/torch.yaml"
     threads: denoise_threads

@@ -1,12 +1,13 @@
 rule metrics:
-    """SSIM and PSNR of one denoised image against its full-dose original, both conventions."""
+    """SSIM and PSNR of every denoised realization of one slice and dose against its full-dose
+    original, both conventions."""
     input:
-        test="results/denoised/{method}/{image}/dose{dose}/r{realization}.npy",
+        test="results/denoised/{method}/{image}/dose{dose}.npy",
         reference="results/hu/{image}.npy",
     output:
-        table="results/metrics/per_image/{method}/{image}/dose{dose}/r{realization}.tsv",
+        table="results/metrics/per_image/{method}/{image}/dose{dose}.tsv",
     log:
-        "results/logs/metrics/{method}/{image}/dose{dose}/r{realization}.log",
+        "results/logs/metrics/{method}/{image}/dose{dose}.log",
     conda:
         "../envs/science.yaml"
     params:
@@ -19,7 +20,7 @@ rule collect_metrics:
     """All per-image metric rows in one table, after checking every row is an eval image."""
     input:
         tables=eval_expand(
-            "results/metrics/per_image/{method}/{image}/dose{dose}/r{realization}.tsv",
+            "results/metrics/per_image/{method}/{image}/dose{dose}.tsv",
             method=STUDY.method_names,
         ),
         split="results/split.tsv",

@@ -24,7 +24,7 @@ rule noise_power_spectra:
     """Radial NPS of the noise simulated at each eval dose, with the model and the full dose."""
     input:
         full_dose=f"results/hu/{FIGURE_IMAGE}.npy",
-        low_dose=figure_low_dose(realizations=range(STUDY.realizations)),
+        low_dose=figure_low_dose(),
         mtf="results/mtf/mtf_curve.tsv",
     output:
         figure=report(
@@ -111,6 +111,7 @@ rule figure_profiles:
     params:
         column_px=config["figures"]["profile"]["column_px"],
         doses=STUDY.profile_doses,
+        realization=FIGURE_REALIZATION,
         methods=STUDY.figure_methods,
         window=config["figures"]["window"],
         dpi=config["figures"]["dpi"],

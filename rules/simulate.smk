@@ -18,22 +18,45 @@ rule mtf_curve:
 
 
 rule simulate:
-    """One low-dose realization of one slice: MTF-shaped Poisson noise at the dose's level."""
+    """Every noise realization of one eval slice at one dose: MTF-shaped Poisson noise, one stack."""
     input:
         image="results/hu/{image}.npy",
         mtf="results/mtf/mtf_curve.tsv",
     output:
-        image="results/simulated/{image}/dose{dose}/r{realization}.npy",
-        meta="results/simulated/{image}/dose{dose}/r{realization}.json",
+        images="results/simulated/{image}/dose{dose}.npy",
+        meta="results/simulated/{image}/dose{dose}.json",
     log:
-        "results/logs/simulate/{image}/dose{dose}/r{realization}.log",
+        "results/logs/simulate/{image}/dose{dose}.log",
     benchmark:
-        "results/benchmarks/simulate/{image}/dose{dose}/r{realization}.tsv"
+        "results/benchmarks/simulate/{image}/dose{dose}.tsv"
     conda:
         "../envs/science.yaml"
     params:
-        dose=lambda wildcards: float(wildcards.dose),
-        realization=lambda wildcards: int(wildcards.realization),
+        doses=lambda wildcards: [float(wildcards.dose)],
+        realizations=list(range(STUDY.realizations)),
+        seed=config["seed"],
+        noise=config["noise"],
+    script:
+        "../workflow_scripts/simulate.py"
+
+
+rule simulate_training:
+    """One training slice at every training dose (realization 0), one stack, for the patches."""
+    input:
+        image="results/hu/{image}.npy",
+        mtf="results/mtf/mtf_curve.tsv",
+    output:
+        images="results/simulated_training/{image}.npy",
+        meta="results/simulated_training/{image}.json",
+    log:
+        "results/logs/simulate_training/{image}.log",
+    benchmark:
+        "results/benchmarks/simulate_training/{image}.tsv"
+    conda:
+        "../envs/science.yaml"
+    params:
+        doses=list(STUDY.train_doses),
+        realizations=[0],
         seed=config["seed"],
         noise=config["noise"],
     script:

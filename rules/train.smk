@@ -56,8 +56,10 @@ else:
 rule patches:
     """The CT training set: rotated, mirrored 50x50 low-/full-dose patch pairs of every training slice and dose."""
     input:
-        low_dose=training_expand("results/simulated/{image}/dose{dose}/r0.npy"),
-        full_dose=training_expand("results/hu/{image}.npy"),
+        low_dose=expand(
+            "results/simulated_training/{image}.npy", image=STUDY.train_images
+        ),
+        full_dose=expand("results/hu/{image}.npy", image=STUDY.train_images),
     output:
         low_dose="results/patches/low_dose.npy",
         full_dose="results/patches/full_dose.npy",
@@ -67,7 +69,6 @@ rule patches:
     conda:
         "../envs/science.yaml"
     params:
-        slices=training_expand("{image}\t{dose}"),
         settings=config["dncnn"]["patches"],
         seed=config["seed"],
     script:

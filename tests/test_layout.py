@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, make_workdir
 
 MAX_LINES = 300
 
@@ -31,3 +31,23 @@ def test_no_module_is_longer_than_300_lines():
 def test_a_module_does_not_pull_in_what_it_does_not_use(module, absent):
     code = f"import sys, {module}; assert {absent!r} not in sys.modules, sorted(sys.modules)"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+#: Runs snakemake in this process and prints which heavy libraries it imported, at exit.
+DRY_RUN = """
+import atexit, runpy, sys
+atexit.register(lambda: print("IMPORTED", sorted(m for m in ("torch", "scipy") if m in sys.modules)))
+sys.argv = ["snakemake", "-s", sys.argv[1], "-n", "--cores", "1"]
+runpy.run_module("snakemake", run_name="__main__")
+"""
+
+
+def test_a_dry_run_of_the_default_study_imports_neither_torch_nor_scipy(tmp_path):
+    """Parsing the Snakefile and planning the DAG pays for no numerical library."""
+    workdir = make_workdir(tmp_path)
+    process = subprocess.run(
+        [sys.executable, "-c", DRY_RUN, str(REPO / "Snakefile")],
+        cwd=workdir, capture_output=True, text=True,
+    )
+    assert process.returncode == 0, process.stderr
+    assert "IMPORTED []" in process.stdout, process.stdout[-2000:]

@@ -140,8 +140,8 @@ def test_a_method_added_to_the_registry_runs_through_the_whole_study(tmp_path):
     assert len(metrics) == 2 * 2  # doses x realizations of the one eval slice
     stats = [row for row in read_table(results / "stats/stats.tsv") if row["method"] == "toy_box"]
     assert len(stats) == 2 * 4 and all(row["reference_method"] == "dncnn" for row in stats)
-    low = np.load(results / "simulated/abdomen/dose0.1/r0.npy")
-    box = np.load(results / "denoised/toy_box/abdomen/dose0.1/r0.npy")
+    low = np.load(results / "simulated/abdomen/dose0.1.npy")[0]
+    box = np.load(results / "denoised/toy_box/abdomen/dose0.1.npy")[0]
     np.testing.assert_allclose(box, ndimage.uniform_filter(low.astype(np.float64), 3, mode="reflect"), atol=1e-3)
     claim_a = read_table(results / "claims/claims.tsv")[0]
     assert "toy_box" in claim_a["test"] and "toy_box" in claim_a["our_numbers"]

@@ -21,15 +21,15 @@ from conftest import REPO, make_workdir, snakemake
 from ldct.storage import read_table
 
 HU = ["results/hu/abdomen.npy", "results/hu/abdomen.json"]
-SIMULATED = ["results/simulated/abdomen/dose0.1/r1.npy", "results/simulated/abdomen/dose0.1/r1.json"]
+SIMULATED = ["results/simulated/abdomen/dose0.1.npy", "results/simulated/abdomen/dose0.1.json"]
 DENOISED = [
-    "results/denoised/wiener/abdomen/dose0.1/r1.npy",
-    "results/denoised/wiener/abdomen/dose0.1/r1.json",
+    "results/denoised/wiener/abdomen/dose0.1.npy",
+    "results/denoised/wiener/abdomen/dose0.1.json",
 ]
-PER_IMAGE_METRICS = "results/metrics/per_image/*/*/*/*.tsv"
+PER_IMAGE_METRICS = "results/metrics/per_image/*/*/*.tsv"
 PRETRAINED = "results/dncnn/pretrained/model.pt"
 PATCHES = ["results/patches/low_dose.npy", "results/patches/full_dose.npy", "results/patches/index.tsv"]
-TRAINING_SLICES = ["results/simulated/spine_small/*/r0.*", "results/hu/spine_small.*"]
+TRAINING_SLICES = ["results/simulated_training/spine_small.*", "results/hu/spine_small.*"]
 
 #: rule -> (study files copied in as its inputs, glob patterns allowed; outputs compared)
 RULE_JOBS = {
@@ -41,6 +41,10 @@ RULE_JOBS = {
     ),
     "mtf_curve": ([], ["results/mtf/mtf_curve.tsv"]),
     "simulate": (HU + ["results/mtf/mtf_curve.tsv"], SIMULATED),
+    "simulate_training": (
+        ["results/hu/spine_small.npy", "results/hu/spine_small.json", "results/mtf/mtf_curve.tsv"],
+        ["results/simulated_training/spine_small.npy", "results/simulated_training/spine_small.json"],
+    ),
     "denoise": (SIMULATED, DENOISED),
     "pretrain_dncnn": (
         [],
@@ -54,11 +58,11 @@ RULE_JOBS = {
     "denoise_cnn": (
         SIMULATED + ["results/dncnn/dncnn_full/model.pt"],
         [
-            "results/denoised/dncnn_full/abdomen/dose0.1/r1.npy",
-            "results/denoised/dncnn_full/abdomen/dose0.1/r1.json",
+            "results/denoised/dncnn_full/abdomen/dose0.1.npy",
+            "results/denoised/dncnn_full/abdomen/dose0.1.json",
         ],
     ),
-    "metrics": (DENOISED + HU, ["results/metrics/per_image/wiener/abdomen/dose0.1/r1.tsv"]),
+    "metrics": (DENOISED + HU, ["results/metrics/per_image/wiener/abdomen/dose0.1.tsv"]),
     "collect_metrics": (
         [PER_IMAGE_METRICS, "results/split.tsv"],
         ["results/metrics/metrics.tsv"],

@@ -149,3 +149,32 @@ def test_psnr_of_known_error():
     assert psnr_db(estimate[:1] * 2550, reference[:1], data_range=255) == pytest.approx(
         20 * np.log10(255 / 255), abs=1e-3
     )
+
+
+def test_the_precision_probe_leaves_the_model_as_it_was(monkeypatch, tmp_path):
+    """precision auto times steps on a copy: with float32 chosen after measuring, the weights and
+    batch-norm statistics equal those of an explicit float32 run, and the history says float32."""
+    import ldct.precision
+
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "AVX512")
+    monkeypatch.setattr(ldct.precision, "MIN_SPEEDUP", 1e9)  # measure, then keep float32
+    noisy, clean = fixed_batch()
+    states, histories = [], []
+    for precision in ("auto", "float32"):
+        torch.manual_seed(0)
+        model = DnCNN(depth=4, channels=8)
+        histories.append(
+            train(
+                model,
+                lambda epoch: iter([(noisy, clean)]),
+                1,
+                lambda net, device: (0.0, 0.0),
+                TrainingSettings(epochs=1, precision=precision, device="cpu", deterministic=True),
+                tmp_path / f"{precision}.pt",
+                fingerprint_extra={},
+            )
+        )
+        states.append(model.state_dict())
+    assert [history[0]["precision"] for history in histories] == ["float32", "float32"]
+    for key in states[1]:
+        assert torch.equal(states[0][key], states[1][key]), key

@@ -18,8 +18,9 @@ DOWNSTREAM_OF_STATS = {"claims": 1, "statistics_page": 1, "figure_scores": 4}
 
 
 def test_dry_run_of_default_config_lists_every_job(tmp_path):
-    """Default config: 5 embedded slices; 1 eval slice x 4 doses x 10 realizations x 7 methods;
-    4 training slices x 10 training doses; the shipped DnCNN, fine-tuned two ways."""
+    """Default config: 5 embedded slices; 1 eval slice x 4 doses x 7 methods, each job for all
+    10 realizations; 4 training slices, each simulated at the 10 training doses in one job; the
+    shipped DnCNN, fine-tuned two ways."""
     workdir = make_workdir(tmp_path)
     process = snakemake(workdir, "-n", "--cores", "1")
     assert job_counts(process.stdout) == {
@@ -27,12 +28,13 @@ def test_dry_run_of_default_config_lists_every_job(tmp_path):
         "to_hu": 5,
         "split": 1,
         "mtf_curve": 1,
-        "simulate": 4 * 10 + 4 * 10,
+        "simulate": 4,
+        "simulate_training": 4,
         "import_pretrained_dncnn": 1,
         "patches": 1,
         "finetune_dncnn": 2,
-        "denoise": 4 * 10 * 7,
-        "metrics": 4 * 10 * 7,
+        "denoise": 4 * 7,
+        "metrics": 4 * 7,
         "collect_metrics": 1,
         "stats": 1,
         "claims": 1,
@@ -79,22 +81,24 @@ def test_completed_run_has_nothing_to_do(tiny_study):
 
 @pytest.mark.slow
 def test_changing_one_eval_dose_reruns_only_that_dose(tiny_study, tmp_path):
-    """Dose 0.1 -> 0.2: new simulate/denoise/metrics jobs for 0.2 only, then collect and stats."""
+    """Dose 0.1 -> 0.2: new simulate/denoise/metrics jobs for 0.2 only, then collect and stats;
+    no file of dose 0.5 is rewritten."""
     workdir = tmp_path / "study"
     shutil.copytree(tiny_study, workdir, symlinks=True)
     config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
     config["doses"]["eval"] = [0.5, 0.2]
     (workdir / "config" / "changed.yaml").write_text(yaml.safe_dump(config))
-    kept = sorted((workdir / "results").rglob("*dose0.5*/*")) + sorted(
+    kept = sorted((workdir / "results").rglob("*dose0.5*")) + sorted(
         (workdir / "results" / "hu").iterdir()
     )
     mtimes = {path: path.stat().st_mtime_ns for path in kept if path.is_file()}
 
     dry = snakemake(workdir, "--configfile", "config/changed.yaml", "-n", "--cores", "1")
+    assert len(mtimes) > 3 * 7
     assert job_counts(dry.stdout) == {
-        "simulate": 2,
-        "denoise": 2 * 7,
-        "metrics": 2 * 7,
+        "simulate": 1,
+        "denoise": 7,
+        "metrics": 7,
         "collect_metrics": 1,
         "stats": 1,
         **DOWNSTREAM_OF_STATS,
@@ -215,9 +219,10 @@ def test_training_logs_show_a_bar_and_a_line_per_epoch(tiny_study):
 
 @pytest.mark.slow
 def test_cnn_methods_change_the_image_and_record_their_model(tiny_study):
-    low = np.load(tiny_study / "results/simulated/abdomen/dose0.1/r0.npy")
+    low = np.load(tiny_study / "results/simulated/abdomen/dose0.1.npy")
+    assert low.shape == (2, 64, 64)  # the realizations of the tiny study
     for method in ("dncnn", "dncnn_tra", "dncnn_full"):
-        path = tiny_study / f"results/denoised/{method}/abdomen/dose0.1/r0.npy"
+        path = tiny_study / f"results/denoised/{method}/abdomen/dose0.1.npy"
         assert np.abs(np.load(path) - low).mean() > 0.1, method
         meta = yaml.safe_load(path.with_suffix(".json").read_text())
         assert meta["method_parameters"]["model"].startswith("results/dncnn/")
@@ -257,8 +262,8 @@ def test_changing_the_cnn_hu_window_reruns_only_cnn_jobs(tiny_study):
     dry = snakemake(tiny_study, "--configfile", "config/window.yaml", "-n", "--cores", "1")
     assert job_counts(dry.stdout) == {
         "finetune_dncnn": 2,
-        "denoise": 3 * 2 * 2,
-        "metrics": 3 * 2 * 2,
+        "denoise": 3 * 2,
+        "metrics": 3 * 2,
         "collect_metrics": 1,
         "stats": 1,
         **DOWNSTREAM_OF_STATS,
@@ -268,6 +273,27 @@ def test_changing_the_cnn_hu_window_reruns_only_cnn_jobs(tiny_study):
         "run_settings": 1,
         "all": 1,
     }
+
+
+@pytest.mark.slow
+def test_changing_one_filter_reruns_only_that_filter(tiny_study):
+    """denoise.parameters.median: the median's denoise and metrics jobs rerun, no other method's."""
+    config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    config["denoise"] = {"parameters": {"median": {"size_px": 5}}}
+    (tiny_study / "config" / "median.yaml").write_text(yaml.safe_dump(config))
+    dry = snakemake(tiny_study, "--configfile", "config/median.yaml", "-n", "--cores", "1")
+    assert job_counts(dry.stdout) == {
+        "denoise": 2,
+        "metrics": 2,
+        "collect_metrics": 1,
+        "stats": 1,
+        **DOWNSTREAM_OF_STATS,
+        "image_figures": 1,
+        "figure_profiles": 1,
+        "run_settings": 1,
+        "all": 1,
+    }
+    assert dry.stdout.count("wildcards: method=median") == 4
 
 
 # Every figure and table the report must hold, as paths relative to the working directory.

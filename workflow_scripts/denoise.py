@@ -1,12 +1,14 @@
-"""Rule denoise: one method applied to one low-dose image."""
+"""Rule denoise: one method applied to every realization of one slice at one dose."""
+
+import numpy as np
 
 from ldct.denoise import denoise
-from ldct.storage import load_image, save_image
+from ldct.storage import load_image, save_stack
 from ldct.workflow import config_value, run_rule
 
 
-def denoise_with_network(image):
-    """The low-dose image through the method's DnCNN; torch is imported for CNN jobs only."""
+def denoise_with_network(stack):
+    """Each low-dose image through the method's DnCNN; torch is imported for CNN jobs only."""
     import torch
 
     from ldct.checkpoints import load_model
@@ -20,21 +22,21 @@ def denoise_with_network(image):
         device = resolve_device(network["device"]).type
     model, _ = load_model(snakemake.input.model)
     window = HuWindow.from_settings(network["hu_window"])
-    return denoise_hu(model, image, window, device)
+    return np.stack([denoise_hu(model, image, window, device) for image in stack])
 
 
 def main():
-    image, meta = load_image(snakemake.input.image)
+    stack, meta = load_image(snakemake.input.images)
     method, parameters = snakemake.wildcards.method, dict(snakemake.params.parameters)
     if "model" in snakemake.input.keys():
-        denoised = denoise_with_network(image)
+        denoised = denoise_with_network(stack)
         parameters.update(
             model=snakemake.input.model, hu_window=dict(snakemake.params.network["hu_window"])
         )
     else:
-        denoised = denoise(image, method, parameters)
+        denoised = np.stack([denoise(image, method, parameters) for image in stack])
     meta.update(method=method, method_parameters=parameters)
-    save_image(snakemake.output.image, denoised, meta)
+    save_stack(snakemake.output.images, denoised, meta)
 
 
 run_rule(snakemake, main)

@@ -3,7 +3,7 @@
 from ldct.errors import LdctInputError
 from ldct.figures.profiles import plot_profiles
 from ldct.figures.style import save_figure
-from ldct.storage import images_by_meta, load_image
+from ldct.storage import load_image, realization_images
 from ldct.window import HuWindow
 from ldct.workflow import run_rule
 
@@ -19,8 +19,8 @@ def main():
         )
     figure = plot_profiles(
         full_dose,
-        images_by_meta(snakemake.input.low_dose, "dose"),
-        images_by_meta(snakemake.input.denoised, "dose", "method"),
+        realization_images(snakemake.input.low_dose, params.realization),
+        realization_images(snakemake.input.denoised, params.realization, "method"),
         params.doses,
         params.methods,
         column,

@@ -8,7 +8,7 @@ from ldct.figures.images import RegionOfInterest, plot_image_grid
 from ldct.doses import dose_caption
 from ldct.figures.style import FULL_DOSE_LABEL, save_figure
 from ldct.methods import method_label
-from ldct.storage import images_by_meta, load_image
+from ldct.storage import load_image, realization_images
 from ldct.window import HuWindow
 from ldct.workflow import run_rule
 
@@ -25,10 +25,12 @@ def main():
             f"of {full_dose.shape[0]} x {full_dose.shape[1]} px"
         )
     panels = {}
-    for dose, image in images_by_meta(snakemake.input.low_dose, "dose").items():
+    low_dose = realization_images(snakemake.input.low_dose, params.realization)
+    denoised = realization_images(snakemake.input.denoised, params.realization, "method")
+    for dose, image in low_dose.items():
         panels[(dose_caption(dose), FULL_DOSE_LABEL)] = full_dose
         panels[(dose_caption(dose), LOW_DOSE_LABEL)] = image
-    for (dose, method), image in images_by_meta(snakemake.input.denoised, "dose", "method").items():
+    for (dose, method), image in denoised.items():
         panels[(dose_caption(dose), method_label(method))] = image
     rows = [dose_caption(dose) for dose in params.doses]
     columns = [FULL_DOSE_LABEL, LOW_DOSE_LABEL] + [method_label(m) for m in params.methods]

@@ -1,23 +1,28 @@
-"""Rule metrics: SSIM and PSNR of one denoised image against its full-dose original."""
+"""Rule metrics: SSIM and PSNR of every denoised realization of one slice and dose against its
+full-dose original."""
 
 from ldct.metrics import paper_metrics, window_metrics
-from ldct.storage import load_image, write_table
+from ldct.storage import draws, load_image, write_table
 from ldct.window import HuWindow
 from ldct.workflow import run_rule
 
 
 def main():
-    test, meta = load_image(snakemake.input.test)
+    stack, meta = load_image(snakemake.input.test)
     reference, _ = load_image(snakemake.input.reference)
-    row = {
-        "image": meta["image"],
-        "dose": meta["dose"],
-        "realization": meta["realization"],
-        "method": meta["method"],
-        **paper_metrics(test, reference),
-        **window_metrics(test, reference, HuWindow.from_settings(snakemake.params.window)),
-    }
-    write_table(snakemake.output.table, [row], list(row))
+    window = HuWindow.from_settings(snakemake.params.window)
+    rows = [
+        {
+            "image": meta["image"],
+            "dose": dose,
+            "realization": realization,
+            "method": meta["method"],
+            **paper_metrics(test, reference),
+            **window_metrics(test, reference, window),
+        }
+        for test, (dose, realization) in zip(stack, draws(meta))
+    ]
+    write_table(snakemake.output.table, rows, list(rows[0]))
 
 
 run_rule(snakemake, main)

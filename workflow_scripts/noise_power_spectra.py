@@ -4,7 +4,7 @@ from ldct.figures.simulation import plot_noise_power_spectra
 from ldct.figures.style import save_figure
 from ldct.mtf import read_mtf_table, tabulated_mtf
 from ldct.nps import NPS_COLUMNS, simulated_noise_spectra
-from ldct.storage import load_image, write_table
+from ldct.storage import draws, load_image, write_table
 from ldct.workflow import run_rule
 
 
@@ -12,8 +12,9 @@ def main():
     full_dose, meta = load_image(snakemake.input.full_dose)
     low_dose = {}
     for path in snakemake.input.low_dose:
-        image, image_meta = load_image(path)
-        low_dose.setdefault(image_meta["dose"], []).append(image)
+        stack, stack_meta = load_image(path)
+        for image, (dose, _) in zip(stack, draws(stack_meta)):
+            low_dose.setdefault(dose, []).append(image)
     noise = snakemake.params.noise
     rows = simulated_noise_spectra(
         full_dose,

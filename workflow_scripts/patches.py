@@ -3,17 +3,17 @@
 import logging
 
 from ldct.patches import PATCH_COLUMNS, build_patch_set
-from ldct.storage import load_image, save_array, write_table
+from ldct.storage import draws, load_image, save_array, write_table
 from ldct.workflow import run_rule
 
 
 def main():
     slices = []
-    for text, low_path, full_path in zip(
-        snakemake.params.slices, snakemake.input.low_dose, snakemake.input.full_dose
-    ):
-        image, dose = text.split("\t")
-        slices.append((image, float(dose), load_image(low_path)[0], load_image(full_path)[0]))
+    for low_path, full_path in zip(snakemake.input.low_dose, snakemake.input.full_dose):
+        stack, meta = load_image(low_path)
+        full_dose, _ = load_image(full_path)
+        for low_dose, (dose, _) in zip(stack, draws(meta)):
+            slices.append((meta["image"], dose, low_dose, full_dose))
     low, full, index = build_patch_set(slices, snakemake.params.settings, snakemake.params.seed)
     logging.info(
         "%d patches from %d slice-dose pairs, %d for validation",

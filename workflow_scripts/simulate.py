@@ -1,37 +1,42 @@
-"""Rule simulate: one low-dose realization of one full-dose slice."""
+"""Rules simulate and simulate_training: low-dose versions of one full-dose slice, one stack.
+
+The stack holds one image per (dose, realization) of params ``doses`` x ``realizations``,
+dose-major; its sidecar lists both, and each draw's seed.
+"""
 
 import logging
 
 from ldct.mtf import read_mtf_table, tabulated_mtf
-from ldct.noise import noise_sd_multiplier, simulate_low_dose, simulation_seed
-from ldct.storage import load_image, save_image
+from ldct.noise import noise_sd_multiplier, simulate_draws
+from ldct.storage import load_image, save_stack
 from ldct.workflow import run_rule
 
 
 def main():
     image, meta = load_image(snakemake.input.image)
     noise = snakemake.params.noise
-    dose, realization = snakemake.params.dose, snakemake.params.realization
-    seed = simulation_seed(snakemake.params.seed, meta["image"], dose, realization)
-    low_dose = simulate_low_dose(
+    doses, realizations = list(snakemake.params.doses), list(snakemake.params.realizations)
+    stack, seeds = simulate_draws(
         image,
         tuple(meta["pixel_spacing_mm"]),
-        dose,
-        law=noise["law"],
-        full_dose_sigma_hu=noise["full_dose_sigma_hu"],
-        full_dose_photons=noise["full_dose_photons"],
-        curve=tabulated_mtf(*read_mtf_table(snakemake.input.mtf)),
-        seed=seed,
+        [(dose, realization) for dose in doses for realization in realizations],
+        noise["law"],
+        noise["full_dose_sigma_hu"],
+        noise["full_dose_photons"],
+        tabulated_mtf(*read_mtf_table(snakemake.input.mtf)),
+        snakemake.params.seed,
+        meta["image"],
     )
-    multiplier = noise_sd_multiplier(dose, noise["law"])
-    logging.info("dose %s: noise SD x%.3f of the full-dose %s HU", dose, multiplier, noise["full_dose_sigma_hu"])
+    multipliers = [noise_sd_multiplier(dose, noise["law"]) for dose in doses]
+    for dose, multiplier in zip(doses, multipliers):
+        logging.info("dose %s: noise SD x%.3f of the full-dose %s HU", dose, multiplier, noise["full_dose_sigma_hu"])
     meta.update(
-        dose=dose,
-        realization=realization,
-        seed_entropy=[int(value) for value in seed.entropy],
-        noise=dict(noise, sd_multiplier=multiplier),
+        doses=doses,
+        realizations=realizations,
+        seed_entropy=[[int(value) for value in seed.entropy] for seed in seeds],
+        noise=dict(noise, sd_multipliers=multipliers),
     )
-    save_image(snakemake.output.image, low_dose, meta)
+    save_stack(snakemake.output.images, stack, meta)
 
 
 run_rule(snakemake, main)
