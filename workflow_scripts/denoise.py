@@ -8,12 +8,12 @@ from ldct.workflow import config_value, run_rule
 
 
 def denoise_with_network(stack):
-    """Each low-dose image through the method's DnCNN; torch is imported for CNN jobs only."""
+    """The low-dose stack through the method's DnCNN; torch is imported for CNN jobs only."""
     import torch
 
     from ldct.checkpoints import load_model
     from ldct.devices import resolve_device
-    from ldct.dncnn import denoise_hu
+    from ldct.inference import denoise_stack
     from ldct.window import HuWindow
 
     torch.set_num_threads(snakemake.threads)
@@ -21,8 +21,7 @@ def denoise_with_network(stack):
     with config_value("dncnn.device"):
         device = resolve_device(network["device"]).type
     model, _ = load_model(snakemake.input.model)
-    window = HuWindow.from_settings(network["hu_window"])
-    return np.stack([denoise_hu(model, image, window, device) for image in stack])
+    return denoise_stack(model, stack, HuWindow.from_settings(network["hu_window"]), device)
 
 
 def main():

@@ -1,0 +1,51 @@
+"""Fast DnCNN inference: the folded network gives the plain eval-mode output, in any batch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from ldct.dncnn import DnCNN, denoise_hu
+from ldct.inference import denoise_stack, fold_batch_norm
+from ldct.window import HuWindow
+
+WINDOW = HuWindow(-1000.0, 1000.0)
+
+
+def trained_like(depth: int = 6, channels: int = 16) -> DnCNN:
+    """A DnCNN whose batch norms hold non-trivial statistics and affine parameters."""
+    torch.manual_seed(7)
+    model = DnCNN(depth=depth, channels=channels)
+    generator = torch.Generator().manual_seed(8)
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.3, 0.3, generator=generator)
+                module.running_var.uniform_(0.2, 3.0, generator=generator)
+                module.weight.uniform_(0.5, 1.5, generator=generator)
+                module.bias.uniform_(-0.2, 0.2, generator=generator)
+    return model.eval()
+
+
+def test_folding_removes_every_batch_norm_and_keeps_the_output():
+    model = trained_like()
+    folded = fold_batch_norm(model)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in folded.modules())
+    assert sum(isinstance(m, nn.Conv2d) for m in folded.modules()) == 6
+    x = torch.rand(3, 1, 31, 27)
+    with torch.no_grad():
+        torch.testing.assert_close(folded(x), model(x), rtol=0, atol=2e-6)
+
+
+@pytest.mark.parametrize("max_batch_bytes", [1, 1 << 30])
+def test_a_stack_equals_the_plain_path_image_by_image_within_a_hundredth_of_a_hu(max_batch_bytes):
+    """One image per batch or all at once: within 0.01 HU of denoise_hu on each image."""
+    model = trained_like()
+    stack = np.random.default_rng(1).normal(40, 300, (4, 40, 36)).astype(np.float32)
+    fast = denoise_stack(model, stack, WINDOW, "cpu", max_batch_bytes=max_batch_bytes)
+    plain = np.stack([denoise_hu(model, image, WINDOW, "cpu") for image in stack])
+    assert fast.shape == stack.shape and fast.dtype == np.float32
+    assert np.abs(fast - plain).max() < 0.01
+    assert np.abs(fast - stack).mean() > 1.0  # the network does change the images
