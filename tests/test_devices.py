@@ -22,3 +22,19 @@ def test_unknown_device_is_refused():
 def test_asking_for_cuda_without_a_gpu_says_so():
     with pytest.raises(ValueError, match="no CUDA GPU is visible"):
         resolve_device("cuda")
+
+
+def test_torch_never_gets_more_threads_than_usable_cpus(monkeypatch):
+    """--cores 8 on a 2-CPU machine must not give a 4-thread job 4 threads."""
+    import os
+
+    from ldct.devices import set_torch_threads, usable_cpus
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+        assert usable_cpus() == 2
+        assert set_torch_threads(4) == 2 and torch.get_num_threads() == 2
+        assert set_torch_threads(1) == 1 and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

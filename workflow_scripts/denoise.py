@@ -9,14 +9,12 @@ from ldct.workflow import config_value, run_rule
 
 def denoise_with_network(stack):
     """The low-dose stack through the method's DnCNN; torch is imported for CNN jobs only."""
-    import torch
-
     from ldct.checkpoints import load_model
-    from ldct.devices import resolve_device
+    from ldct.devices import resolve_device, set_torch_threads
     from ldct.inference import denoise_stack
     from ldct.window import HuWindow
 
-    torch.set_num_threads(snakemake.threads)
+    set_torch_threads(snakemake.threads)
     network = snakemake.params.network
     with config_value("dncnn.device"):
         device = resolve_device(network["device"]).type

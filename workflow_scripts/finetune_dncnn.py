@@ -1,10 +1,9 @@
 """Rule finetune_dncnn: transfer learning of the original DnCNN on the CT patches."""
 
 import numpy as np
-import torch
 
 from ldct.checkpoints import load_model, save_checkpoint
-from ldct.devices import resolve_device
+from ldct.devices import resolve_device, set_torch_threads
 from ldct.finetune import finetune
 from ldct.methods import FINETUNE_LAYERS
 from ldct.storage import load_array, read_table, write_table
@@ -14,7 +13,7 @@ from ldct.workflow import config_value, run_rule
 
 
 def main():
-    torch.set_num_threads(snakemake.threads)
+    set_torch_threads(snakemake.threads)
     variant, layers = snakemake.wildcards.variant, snakemake.params.layers
     with config_value("dncnn.device"):
         device = resolve_device(snakemake.params.device).type

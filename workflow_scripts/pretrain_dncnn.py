@@ -1,9 +1,7 @@
 """Rule pretrain_dncnn: the original DnCNN, trained on noisy natural images."""
 
-import torch
-
 from ldct.checkpoints import save_checkpoint
-from ldct.devices import resolve_device
+from ldct.devices import resolve_device, set_torch_threads
 from ldct.pretrain import pretrain
 from ldct.storage import file_sha256, save_json, write_table
 from ldct.training import HISTORY_COLUMNS
@@ -11,7 +9,7 @@ from ldct.workflow import config_value, run_rule
 
 
 def main():
-    torch.set_num_threads(snakemake.threads)
+    set_torch_threads(snakemake.threads)
     with config_value("dncnn.device"):
         device = resolve_device(snakemake.params.device).type
     model, history, manifest = pretrain(
