@@ -29,8 +29,13 @@ def kair_dncnn(depth: int, channels: int, batch_norm: bool) -> nn.Module:
         def forward(self, x):
             return x - self.model(x)
 
-    net = KairDnCNN()
-    generator = torch.Generator().manual_seed(3)
+    return with_trained_batch_norms(KairDnCNN(), seed=3)
+
+
+def with_trained_batch_norms(net: nn.Module, seed: int) -> nn.Module:
+    """``net`` in eval mode with non-trivial batch-norm statistics and affine parameters, as a
+    trained network has (in place)."""
+    generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for module in net.modules():
             if isinstance(module, nn.BatchNorm2d):

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from ldct.dncnn import DnCNN, denoise_hu
+from test_checkpoints import with_trained_batch_norms
 from ldct.inference import denoise_stack, fold_batch_norm
 from ldct.window import HuWindow
 
@@ -15,18 +16,8 @@ WINDOW = HuWindow(-1000.0, 1000.0)
 
 
 def trained_like(depth: int = 6, channels: int = 16) -> DnCNN:
-    """A DnCNN whose batch norms hold non-trivial statistics and affine parameters."""
     torch.manual_seed(7)
-    model = DnCNN(depth=depth, channels=channels)
-    generator = torch.Generator().manual_seed(8)
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, nn.BatchNorm2d):
-                module.running_mean.uniform_(-0.3, 0.3, generator=generator)
-                module.running_var.uniform_(0.2, 3.0, generator=generator)
-                module.weight.uniform_(0.5, 1.5, generator=generator)
-                module.bias.uniform_(-0.2, 0.2, generator=generator)
-    return model.eval()
+    return with_trained_batch_norms(DnCNN(depth=depth, channels=channels), seed=8)
 
 
 def test_folding_removes_every_batch_norm_and_keeps_the_output():

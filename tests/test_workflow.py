@@ -51,6 +51,14 @@ def test_dry_run_of_default_config_lists_every_job(tmp_path):
     assert "resources: tmpdir=/tmp, gpu=1" in process.stdout
 
 
+def dry_run_with(workdir, section: str, change: dict):
+    """A dry run of the tiny config with ``change`` merged into config ``section``."""
+    config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    config[section] = {**config.get(section, {}), **change}
+    (workdir / "config" / "changed.yaml").write_text(yaml.safe_dump(config))
+    return snakemake(workdir, "--configfile", "config/changed.yaml", "-n", "--cores", "1")
+
+
 @pytest.mark.slow
 def test_tiny_study_writes_metrics_and_stats(tiny_study):
     """Every eval unit gets every metric; stats hold each dose x method x metric once."""
@@ -256,10 +264,7 @@ def test_kair_checkpoint_named_in_config_becomes_the_original_dncnn(tmp_path):
 @pytest.mark.slow
 def test_changing_the_cnn_hu_window_reruns_only_cnn_jobs(tiny_study):
     """dncnn.hu_window: fine-tuning and CNN denoising rerun; filters, patches, pretraining do not."""
-    config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
-    config["dncnn"]["hu_window"] = {"low_hu": -1024, "high_hu": 1024}
-    (tiny_study / "config" / "window.yaml").write_text(yaml.safe_dump(config))
-    dry = snakemake(tiny_study, "--configfile", "config/window.yaml", "-n", "--cores", "1")
+    dry = dry_run_with(tiny_study, "dncnn", {"hu_window": {"low_hu": -1024, "high_hu": 1024}})
     assert job_counts(dry.stdout) == {
         "finetune_dncnn": 2,
         "denoise": 3 * 2,
@@ -278,10 +283,7 @@ def test_changing_the_cnn_hu_window_reruns_only_cnn_jobs(tiny_study):
 @pytest.mark.slow
 def test_changing_one_filter_reruns_only_that_filter(tiny_study):
     """denoise.parameters.median: the median's denoise and metrics jobs rerun, no other method's."""
-    config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
-    config["denoise"] = {"parameters": {"median": {"size_px": 5}}}
-    (tiny_study / "config" / "median.yaml").write_text(yaml.safe_dump(config))
-    dry = snakemake(tiny_study, "--configfile", "config/median.yaml", "-n", "--cores", "1")
+    dry = dry_run_with(tiny_study, "denoise", {"parameters": {"median": {"size_px": 5}}})
     assert job_counts(dry.stdout) == {
         "denoise": 2,
         "metrics": 2,
@@ -348,10 +350,7 @@ def test_report_holds_every_figure_and_table(tiny_study, tmp_path):
 @pytest.mark.slow
 def test_changing_the_display_window_redraws_only_image_figures(tiny_study):
     """figures.window is a parameter of the image and profile figures only."""
-    config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
-    config["figures"]["window"] = {"low_hu": -115, "high_hu": 235}
-    (tiny_study / "config" / "display.yaml").write_text(yaml.safe_dump(config))
-    dry = snakemake(tiny_study, "--configfile", "config/display.yaml", "-n", "--cores", "1")
+    dry = dry_run_with(tiny_study, "figures", {"window": {"low_hu": -115, "high_hu": 235}})
     assert job_counts(dry.stdout) == {
         "image_figures": 1,
         "figure_profiles": 1,
