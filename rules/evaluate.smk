@@ -8,6 +8,8 @@ rule metrics:
         table="results/metrics/per_image/{method}/{image}/dose{dose}.tsv",
     log:
         "results/logs/metrics/{method}/{image}/dose{dose}.log",
+    benchmark:
+        "results/benchmarks/metrics/{method}/{image}/dose{dose}.tsv"
     conda:
         "../envs/science.yaml"
     params:
