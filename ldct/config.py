@@ -17,7 +17,7 @@ import yaml
 
 from .doses import dose_label
 from .errors import LdctInputError
-from .methods import METHODS, parameters_schema
+from .methods import METHODS, finetuned_among, parameters_schema
 
 
 def _validator_filling_defaults(validator_class):
@@ -202,7 +202,7 @@ def _check_dncnn(config: dict[str, Any]) -> None:
         raise LdctInputError(
             f"config key dncnn.pretrain.held_out: {overlap} are also in dncnn.pretrain.images"
         )
-    finetuned = [name for name in config["denoise"]["methods"] if METHODS[name].finetune]
+    finetuned = finetuned_among(config["denoise"]["methods"])
     if finetuned and not config["doses"]["train"]:
         raise LdctInputError(f"config key doses.train: methods {finetuned} need training doses")
 

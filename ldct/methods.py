@@ -115,6 +115,11 @@ def method_label(name: str) -> str:
     return METHODS[name].label if name in METHODS else name
 
 
+def finetuned_among(names: list[str]) -> list[str]:
+    """Those of ``names`` whose weights come from fine-tuning the original DnCNN, in order."""
+    return [name for name in names if METHODS[name].finetune is not None]
+
+
 def paper_filters() -> list[str]:
     """The filters the paper compares with DnCNN, in registry order."""
     return [m.name for m in METHODS.values() if m.kind == "filter" and m.in_paper]

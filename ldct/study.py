@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from .config import validate_config
 from .doses import dose_label
 from .errors import LdctInputError
-from .methods import METHODS, Method
+from .methods import METHODS, Method, finetuned_among
 from .sources import ImageSource, TciaSeries, image_sources
 
 #: Doses of the paper's profile figure (Fig. 4).
@@ -65,7 +65,7 @@ class Study:
     @property
     def finetuned_methods(self) -> list[str]:
         """The study's CNN methods made by fine-tuning the original DnCNN."""
-        return [m.name for m in self.methods if m.finetune is not None]
+        return finetuned_among(self.method_names)
 
     @property
     def figure_methods(self) -> list[str]:
@@ -164,7 +164,7 @@ def _check_split(
             f"config key split: patient '{patient}' has slices in eval "
             f"('{patients['eval'][patient]}') and in train ('{patients['train'][patient]}')"
         )
-    finetuned = [name for name in config["denoise"]["methods"] if METHODS[name].finetune]
+    finetuned = finetuned_among(config["denoise"]["methods"])
     if finetuned and not train_images:
         raise LdctInputError(
             f"config key split.train: methods {finetuned} need training images, and none is left"
