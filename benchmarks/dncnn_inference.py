@@ -1,82 +1,120 @@
 """DnCNN inference: the folded, channels-last, batched path against the plain eval path.
 
-Both run the shipped 20-layer DnCNN (same weights) on the same stack of CT-sized images,
-alternating, best of ``--repeats``; a float32 matrix product timed in the same run gives the
-machine's rate to compare with. Prints a markdown table: seconds, ratio, GFLOP/s, share of the
-matmul rate, and the largest difference between the two outputs in HU.
+Both run the shipped 20-layer DnCNN (same weights) on the same stack of slices, alternating,
+best of ``--repeats``; a float32 matrix product timed in the same run gives the machine's rate
+to compare with. Reports seconds per slice, the ratio, GFLOP/s, the share of the matmul rate,
+and the largest difference between the two outputs in HU.
 
-    python benchmarks/dncnn_inference.py [--images 4] [--rows 250] [--cols 350] [--repeats 2]
+    python benchmarks/dncnn_inference.py [--images 4] [--rows 512] [--cols 512] [--device auto]
 """
 
 from __future__ import annotations
 
 import argparse
-import time
+import json
+from typing import Any
 
 import numpy as np
 import torch
 
 from ldct.checkpoints import load_model
+from ldct.devices import resolve_device
 from ldct.dncnn import denoise_hu
 from ldct.inference import denoise_stack
 from ldct.study import SHIPPED_CHECKPOINT
 from ldct.window import HuWindow
 
+from timing import dncnn_flops, interleaved, matmul_tflops
+
 WINDOW = HuWindow(-1000.0, 1000.0)
 
 
-def network_flops(depth: int, channels: int, pixels: int) -> float:
-    """Multiply-adds x 2 of a DnCNN's 3x3 convolutions over ``pixels`` pixels."""
-    per_pixel = 9 * channels + (depth - 2) * 9 * channels * channels + 9 * channels
-    return 2.0 * per_pixel * pixels
+def measure(images: int, rows: int, cols: int, repeats: int, device: str) -> dict[str, Any]:
+    """Seconds per slice of both paths, their ratio, rates and largest difference (HU)."""
+    where = resolve_device(device)
+    model, _ = load_model(SHIPPED_CHECKPOINT)
+    stack = np.random.default_rng(0).normal(40, 200, (images, rows, cols)).astype(np.float32)
+    outputs: dict[str, np.ndarray] = {}
+
+    def run(name, work):
+        def call():
+            outputs[name] = work()
+
+        return call
+
+    times = interleaved(
+        {
+            "plain": run("plain", lambda: np.stack([denoise_hu(model, image, WINDOW, where.type) for image in stack])),
+            "ours": run("ours", lambda: denoise_stack(model, stack, WINDOW, where.type)),
+        },
+        repeats,
+        where,
+    )
+    matmul = matmul_tflops(where)
+    flops = dncnn_flops(model.depth, model.channels, stack.size)
+    result: dict[str, Any] = {
+        "slices": images,
+        "slice_px": [rows, cols],
+        "repeats": repeats,
+        "matmul_float32_tflops": matmul,
+        "max_difference_hu": float(np.abs(outputs["ours"] - outputs["plain"]).max()),
+        "speedup": min(times["plain"]) / min(times["ours"]),
+    }
+    if where.type == "cuda":
+        result["matmul_tf32_tflops"] = _tf32_matmul(where)
+    for name, seconds in times.items():
+        best = min(seconds)
+        result[name] = {
+            "seconds": seconds,
+            "seconds_per_slice": best / images,
+            "slices_per_s": images / best,
+            "tflops": flops / best / 1e12,
+            "share_of_matmul": flops / best / 1e12 / matmul,
+        }
+    return result
 
 
-def matmul_rate(size: int = 2048, repeats: int = 3) -> float:
-    """float32 matrix-product GFLOP/s of this machine, best of ``repeats``."""
-    a, b = torch.rand(size, size), torch.rand(size, size)
-    a @ b
-    best = min(_seconds(lambda: a @ b) for _ in range(repeats))
-    return 2.0 * size**3 / best / 1e9
+def _tf32_matmul(device: torch.device) -> float:
+    """TF32 matrix-product TFLOP/s (the tensor-core rate cuDNN's float32 convolutions may use)."""
+    before = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = True
+    try:
+        return matmul_tflops(device)
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = before
 
 
-def _seconds(work) -> float:
-    start = time.perf_counter()
-    work()
-    return time.perf_counter() - start
+def markdown(result: dict[str, Any]) -> str:
+    rows, cols = result["slice_px"]
+    lines = [
+        f"{result['slices']} slices of {rows} x {cols} px, float32, best of {result['repeats']} "
+        f"(interleaved); float32 matmul in the same run: {result['matmul_float32_tflops'] * 1e3:.0f} GFLOP/s"
+        + (f", TF32 {result['matmul_tf32_tflops']:.0f} TFLOP/s" if "matmul_tf32_tflops" in result else ""),
+        "",
+        "| path | s per slice | slices/s | GFLOP/s | share of float32 matmul |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name in ("plain", "ours"):
+        row = result[name]
+        lines.append(
+            f"| {name} | {row['seconds_per_slice']:.3f} | {row['slices_per_s']:.2f} | "
+            f"{row['tflops'] * 1e3:.0f} | {row['share_of_matmul']:.0%} |"
+        )
+    lines += ["", f"ours / plain: **{result['speedup']:.2f}x**; largest difference {result['max_difference_hu']:.1e} HU"]
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=4)
-    parser.add_argument("--rows", type=int, default=250)
-    parser.add_argument("--cols", type=int, default=350)
+    parser.add_argument("--rows", type=int, default=512)
+    parser.add_argument("--cols", type=int, default=512)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON instead")
     args = parser.parse_args()
-    model, _ = load_model(SHIPPED_CHECKPOINT)
-    stack = np.random.default_rng(0).normal(40, 200, (args.images, args.rows, args.cols))
-    stack = stack.astype(np.float32)
-    outputs, times = {}, {"plain": [], "fast": []}
-    runs = {
-        "plain": lambda: np.stack([denoise_hu(model, image, WINDOW, "cpu") for image in stack]),
-        "fast": lambda: denoise_stack(model, stack, WINDOW, "cpu"),
-    }
-    for _ in range(args.repeats):
-        for name, run in runs.items():
-            start = time.perf_counter()
-            outputs[name] = run()
-            times[name].append(time.perf_counter() - start)
-    rate = matmul_rate()
-    flops = network_flops(model.depth, model.channels, stack.size)
-    print(f"{args.images} images of {args.rows} x {args.cols}, {torch.get_num_threads()} threads, "
-          f"CPU capability {torch.backends.cpu.get_cpu_capability()}, matmul {rate:.0f} GFLOP/s\n")
-    print("| path | seconds (best) | GFLOP/s | share of matmul |")
-    print("| --- | --- | --- | --- |")
-    for name in runs:
-        best = min(times[name])
-        print(f"| {name} | {best:.2f} | {flops / best / 1e9:.0f} | {flops / best / 1e9 / rate:.0%} |")
-    ratio = min(times["plain"]) / min(times["fast"])
-    difference = float(np.abs(outputs["fast"] - outputs["plain"]).max())
-    print(f"\nfast / plain speed: {ratio:.2f}x; largest difference {difference:.2e} HU")
+    result = measure(args.images, args.rows, args.cols, args.repeats, args.device)
+    print(json.dumps(result, indent=2) if args.json else markdown(result))
 
 
 if __name__ == "__main__":

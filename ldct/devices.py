@@ -1,18 +1,23 @@
 """Where torch runs: the ``auto``/``cpu``/``cuda`` device setting made concrete, and how many
-CPU threads a job may use."""
+CPU threads a job may use. Torch is imported where it is used: the Snakefile counts CPUs with
+:func:`usable_cpus` and must not import it."""
 
 from __future__ import annotations
 
 import logging
 import os
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 DEVICES = ("auto", "cpu", "cuda")
 
 
 def resolve_device(device: str) -> torch.device:
     """``auto`` -> CUDA when present, else CPU; ValueError for ``cuda`` without a GPU."""
+    import torch
+
     if device not in DEVICES:
         raise ValueError(f"expected one of {', '.join(DEVICES)}, got '{device}'")
     if device == "auto":
@@ -32,6 +37,8 @@ def usable_cpus() -> int:
 def set_torch_threads(requested: int) -> int:
     """Let torch use ``requested`` threads, but never more than :func:`usable_cpus`: threads
     beyond the CPUs wait on each other at every layer. Returns the number set."""
+    import torch
+
     threads = max(1, min(requested, usable_cpus()))
     if threads < requested:
         logging.info("torch threads: %d (asked for %d, %d usable CPUs)", threads, requested, usable_cpus())

@@ -75,18 +75,25 @@ def with_trunk_features(model: DnCNN, images: np.ndarray, chunk: int = 64) -> np
 
 
 def patch_batches(
-    low: np.ndarray, full: np.ndarray, batch_size: int, seed: int, epoch: int
+    low: torch.Tensor, full: torch.Tensor, batch_size: int, seed: int, epoch: int
 ) -> Iterator[Batch]:
-    """One epoch of (noisy, clean) batches over all patches, shuffled by (seed, epoch)."""
+    """One epoch of (noisy, clean) batches over all patches (N, C, H, W), shuffled by
+    (seed, epoch); each batch lists its patches in ascending order.
+
+    The epoch's whole index order goes to the tensors' device at once; each step is then one
+    gather per tensor on that device.
+    """
     order = np.random.default_rng(np.random.SeedSequence([seed, epoch])).permutation(len(low))
-    for start in range(0, len(order), batch_size):
-        chosen = np.sort(order[start : start + batch_size])
-        yield _as_batch(low[chosen]), _as_batch(full[chosen])
+    batches = [np.sort(order[start : start + batch_size]) for start in range(0, len(order), batch_size)]
+    indices = torch.from_numpy(np.concatenate(batches)).to(low.device)
+    for chosen in indices.split([len(batch) for batch in batches]):
+        yield low.index_select(0, chosen), full.index_select(0, chosen)
 
 
-def _as_batch(array: np.ndarray) -> torch.Tensor:
-    """(N, H, W) -> (N, 1, H, W); (N, C, H, W) stays."""
-    return torch.from_numpy(array if array.ndim == 4 else array[:, None])
+def as_patch_tensor(array: np.ndarray, device: torch.device) -> torch.Tensor:
+    """Patches (N, H, W) or (N, C, H, W) as one (N, C, H, W) channels_last tensor on ``device``."""
+    tensor = torch.from_numpy(array if array.ndim == 4 else array[:, None])
+    return tensor.to(device, memory_format=torch.channels_last)
 
 
 def finetune(
@@ -110,20 +117,23 @@ def finetune(
     width as the peak.
     """
     low, full = hu_to_network(low_hu, hu_window), hu_to_network(full_hu, hu_window)
+    where = resolve_device(device)
     model = trainable_copy(pretrained, layers)
     trained: nn.Module = model
     cache_bytes = low.nbytes * (1 + pretrained.channels)
     cached = layers == "last" and cache_bytes <= feature_cache_bytes
     if cached:
         logging.info("caching the frozen layers' features of %d patches (%.0f MB)", len(low), cache_bytes / 1e6)
-        model.to(resolve_device(device))
+        model.to(where)
         low, trained = with_trunk_features(model, low), LastLayerOnFeatures(model.last_layer)
-    train_low, train_full = low[~is_validation], full[~is_validation]
-    val_low, val_full = _as_batch(low[is_validation]), _as_batch(full[is_validation])
+    # The training patches go to the device once, as one array each.
+    train_low = as_patch_tensor(low[~is_validation], where)
+    train_full = as_patch_tensor(full[~is_validation], where)
+    val_low, val_full = as_patch_tensor(low[is_validation], where), as_patch_tensor(full[is_validation], where)
     batch_size = settings["batch_size"]
 
-    def validate(net: torch.nn.Module, where: torch.device) -> tuple[float, float]:
-        output = torch.cat([net(chunk.to(where)).cpu() for chunk in val_low.split(64)])
+    def validate(net: torch.nn.Module, _device: torch.device) -> tuple[float, float]:
+        output = torch.cat([net(chunk) for chunk in val_low.split(64)])
         return psnr_db(output, val_full), psnr_db(val_low[:, :1], val_full)
 
     history = train(

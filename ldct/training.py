@@ -24,7 +24,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm
@@ -91,7 +90,7 @@ def _probe_step(
         if not probe:
             probe["model"] = copy.deepcopy(model)
             _set_train_mode(probe["model"])
-            probe["batch"] = [tensor.to(device) for tensor in next(iter(batches()))]
+            probe["batch"] = [_on(tensor, device) for tensor in next(iter(batches()))]
         noisy, clean = probe["batch"]
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16"):
             output = probe["model"](noisy)
@@ -101,6 +100,12 @@ def _probe_step(
             torch.cuda.synchronize(device)
 
     return step
+
+
+def _on(batch: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """``batch`` on ``device`` in channels_last, the layout the model's weights use (no copy
+    when it is there already)."""
+    return batch.to(device, non_blocking=True, memory_format=torch.channels_last)
 
 
 def _set_train_mode(model: nn.Module) -> None:
@@ -148,7 +153,7 @@ def train(
     """
     device = resolve_device(settings.device)
     torch.use_deterministic_algorithms(settings.deterministic)
-    model.to(device)
+    model.to(device, memory_format=torch.channels_last)
     probe = _probe_step(model, lambda: epoch_batches(1), device)
     precision = choose_precision(settings.precision, device, probe)
     settings = dataclasses.replace(settings, precision=precision)
@@ -170,25 +175,25 @@ def train(
         for group in optimizer.param_groups:
             group["lr"] = rate
         _set_train_mode(model)
-        start, losses = time.perf_counter(), []
-        bar = tqdm(
+        start = time.perf_counter()
+        # The loss is summed on the device and read once per epoch: no step waits for the last.
+        loss_sum, steps = torch.zeros((), dtype=torch.float64, device=device), 0
+        for noisy, clean in tqdm(
             epoch_batches(epoch),
             total=steps_per_epoch,
             desc=f"epoch {epoch}/{settings.epochs}",
             unit="batch",
             mininterval=5.0,
-        )
-        for noisy, clean in bar:
-            noisy, clean = noisy.to(device), clean.to(device)
+        ):
+            noisy, clean = _on(noisy, device), _on(clean, device)
             optimizer.zero_grad(set_to_none=True)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
                 output = model(noisy)
             loss = nn.functional.mse_loss(output.float(), clean)
             loss.backward()
             optimizer.step()
-            losses.append(loss.item())
-            bar.set_postfix(loss=f"{losses[-1]:.3g}", refresh=False)
-        bar.close()
+            loss_sum += loss.detach()
+            steps += 1
         model.eval()
         with torch.no_grad():
             val_psnr, val_input_psnr = validate(model, device)
@@ -196,7 +201,7 @@ def train(
             "epoch": epoch,
             "steps": epoch * steps_per_epoch,
             "learning_rate": rate,
-            "loss": float(np.mean(losses)),
+            "loss": float(loss_sum) / steps,
             "val_psnr_db": val_psnr,
             "val_input_psnr_db": val_input_psnr,
             "seconds": time.perf_counter() - start,

@@ -1,5 +1,7 @@
+import math
 import os
 
+from ldct.devices import usable_cpus
 from ldct.errors import LdctInputError
 from ldct.metrics import METRIC_NAMES
 from ldct.study import load_study
@@ -103,8 +105,39 @@ def cnn_settings(wildcards):
     }
 
 
+def claimed_cores(threads):
+    """Cores of --cores a job of ``threads`` threads claims, so that it has its CPUs to itself.
+
+    Where a local run's --cores exceeds the CPUs this machine lets us use (--cores 8 on two),
+    Snakemake would start further jobs on CPUs that a multi-threaded job already fills, and
+    torch's threads then wait on each other at every layer. Such a job therefore claims its
+    CPUs' share of --cores: on 2 CPUs under --cores 8, a 2-thread job claims all 8 cores and
+    runs alone. Single-thread jobs, cluster runs and --cores within the CPUs claim ``threads``.
+    The job itself runs min(``threads``, usable CPUs) torch threads (ldct.devices).
+    """
+    cpus, cores = usable_cpus(), local_cores()
+    if threads <= 1 or cores is None or cores <= cpus:
+        return threads
+    return min(cores, math.ceil(min(threads, cpus) * cores / cpus))
+
+
+def local_cores():
+    """--cores of a local run; None for a cluster run or where no --cores is set."""
+    if not workflow.local_exec:
+        return None
+    try:
+        return workflow.cores
+    except WorkflowError:
+        return None
+
+
+def network_threads(wildcards=None):
+    """Cores a training or CNN denoising job claims (dncnn.threads; see claimed_cores)."""
+    return claimed_cores(config["dncnn"]["threads"])
+
+
 def denoise_threads(wildcards):
-    """CNN methods use dncnn.threads; the filters are single-threaded."""
+    """CNN methods claim network_threads; the filters are single-threaded."""
     if STUDY.method(wildcards.method).kind == "cnn":
-        return config["dncnn"]["threads"]
+        return network_threads()
     return 1

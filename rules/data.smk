@@ -4,6 +4,8 @@ rule download_tcia_series:
         slices="results/tcia/{series}.tsv",
     log:
         "results/logs/download_tcia_series/{series}.log",
+    benchmark:
+        "results/benchmarks/download_tcia_series/{series}.tsv"
     wildcard_constraints:
         series=any_of(STUDY.tcia_series),
     localrule: True
@@ -27,6 +29,8 @@ rule acquire:
         dicom="results/dicom/{image}.dcm",
     log:
         "results/logs/acquire/{image}.log",
+    benchmark:
+        "results/benchmarks/acquire/{image}.tsv"
     conda:
         "../envs/data.yaml"
     script:
@@ -42,6 +46,8 @@ rule to_hu:
         meta="results/hu/{image}.json",
     log:
         "results/logs/to_hu/{image}.log",
+    benchmark:
+        "results/benchmarks/to_hu/{image}.tsv"
     conda:
         "../envs/data.yaml"
     params:
@@ -61,6 +67,8 @@ rule split:
         table="results/split.tsv",
     log:
         "results/logs/split.log",
+    benchmark:
+        "results/benchmarks/split.tsv"
     conda:
         "../envs/science.yaml"
     params:

@@ -35,6 +35,8 @@ rule collect_metrics:
         ),
     log:
         "results/logs/collect_metrics.log",
+    benchmark:
+        "results/benchmarks/collect_metrics.tsv"
     conda:
         "../envs/science.yaml"
     script:
@@ -54,6 +56,8 @@ rule stats:
         ),
     log:
         "results/logs/stats.log",
+    benchmark:
+        "results/benchmarks/stats.tsv"
     conda:
         "../envs/science.yaml"
     params:
@@ -82,6 +86,8 @@ rule claims:
         ),
     log:
         "results/logs/claims.log",
+    benchmark:
+        "results/benchmarks/claims.tsv"
     conda:
         "../envs/science.yaml"
     params:

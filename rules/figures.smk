@@ -11,6 +11,8 @@ rule figure_mtf:
         ),
     log:
         "results/logs/figure_mtf.log",
+    benchmark:
+        "results/benchmarks/figure_mtf.tsv"
     conda:
         "../envs/figures.yaml"
     params:
@@ -41,6 +43,8 @@ rule noise_power_spectra:
         ),
     log:
         "results/logs/noise_power_spectra.log",
+    benchmark:
+        "results/benchmarks/noise_power_spectra.tsv"
     conda:
         "../envs/figures.yaml"
     params:
@@ -77,6 +81,8 @@ rule image_figures:
         ),
     log:
         "results/logs/image_figures.log",
+    benchmark:
+        "results/benchmarks/image_figures.tsv"
     conda:
         "../envs/figures.yaml"
     params:
@@ -106,6 +112,8 @@ rule figure_profiles:
         ),
     log:
         "results/logs/figure_profiles.log",
+    benchmark:
+        "results/benchmarks/figure_profiles.tsv"
     conda:
         "../envs/figures.yaml"
     params:
@@ -132,6 +140,8 @@ rule figure_scores:
         ),
     log:
         "results/logs/figure_scores/{metric}.log",
+    benchmark:
+        "results/benchmarks/figure_scores/{metric}.tsv"
     conda:
         "../envs/figures.yaml"
     params:
@@ -155,6 +165,8 @@ rule figure_training:
         ),
     log:
         "results/logs/figure_training.log",
+    benchmark:
+        "results/benchmarks/figure_training.tsv"
     conda:
         "../envs/figures.yaml"
     params:

@@ -11,6 +11,8 @@ rule statistics_page:
         ),
     log:
         "results/logs/statistics_page.log",
+    benchmark:
+        "results/benchmarks/statistics_page.tsv"
     conda:
         "../envs/science.yaml"
     params:
@@ -31,6 +33,8 @@ rule run_settings:
         versions="results/report/software_versions.tsv",
     log:
         "results/logs/run_settings.log",
+    benchmark:
+        "results/benchmarks/run_settings.tsv"
     conda:
         "../envs/figures.yaml"
     params:

@@ -9,6 +9,8 @@ rule mtf_curve:
         ),
     log:
         "results/logs/mtf_curve.log",
+    benchmark:
+        "results/benchmarks/mtf_curve.tsv"
     conda:
         "../envs/science.yaml"
     params:

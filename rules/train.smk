@@ -17,7 +17,7 @@ if config["dncnn"]["pretrain"]["source"] == "train":
             "results/benchmarks/pretrain_dncnn.tsv"
         conda:
             "../envs/torch.yaml"
-        threads: config["dncnn"]["threads"]
+        threads: network_threads
         resources:
             gpu=1,
         params:
@@ -45,6 +45,8 @@ else:
             manifest="results/dncnn/pretrained/manifest.json",
         log:
             "results/logs/import_pretrained_dncnn.log",
+        benchmark:
+            "results/benchmarks/import_pretrained_dncnn.tsv"
         conda:
             "../envs/torch.yaml"
         params:
@@ -66,6 +68,8 @@ rule patches:
         index="results/patches/index.tsv",
     log:
         "results/logs/patches.log",
+    benchmark:
+        "results/benchmarks/patches.tsv"
     conda:
         "../envs/science.yaml"
     params:
@@ -96,7 +100,7 @@ rule finetune_dncnn:
         "results/benchmarks/finetune_dncnn/{variant}.tsv"
     conda:
         "../envs/torch.yaml"
-    threads: config["dncnn"]["threads"]
+    threads: network_threads
     resources:
         gpu=1,
     params:

@@ -13,7 +13,8 @@ import torch
 from ldct.dncnn import DnCNN
 from ldct.training import TrainingSettings, psnr_db, train
 
-#: Trains a tiny DnCNN for 4 epochs on the CPU, deterministic; the process kills itself with
+#: Trains a tiny DnCNN for 4 epochs on the CPU, deterministic, in float32 (auto times both
+#: precisions in each process and may choose differently); the process kills itself with
 #: SIGKILL right after epoch ``kill_after`` (0: never); the final weights go to ``out``.
 TRAINING_SCRIPT = textwrap.dedent(
     """
@@ -39,7 +40,7 @@ TRAINING_SCRIPT = textwrap.dedent(
         lambda epoch: natural_image_batches(images, 3, 4, 16, 25, seed=1, epoch=epoch),
         3,
         lambda net, device: (0.0, 0.0),
-        TrainingSettings(epochs=4, device="cpu", deterministic=True),
+        TrainingSettings(epochs=4, precision="float32", device="cpu", deterministic=True),
         checkpoint,
         fingerprint_extra={"test": 1},
         on_epoch_end=kill,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import numpy as np
@@ -49,6 +50,35 @@ def test_dry_run_of_default_config_lists_every_job(tmp_path):
         "all": 1,
     }
     assert "resources: tmpdir=/tmp, gpu=1" in process.stdout
+
+
+def threads_by_rule(dry_run_output: str) -> dict[str, set[int]]:
+    """Rule -> the thread counts its jobs claim, from a dry run's job listing (a job listed
+    without a threads line claims one)."""
+    jobs: list[list] = []
+    for line in dry_run_output.splitlines():
+        if line.startswith(("rule ", "localrule ")):
+            jobs.append([line.split()[1].rstrip(":"), 1])
+        elif line.strip().startswith("threads:") and jobs:
+            jobs[-1][1] = int(line.split()[1])
+    threads: dict[str, set[int]] = {}
+    for rule, count in jobs:
+        threads.setdefault(rule, set()).add(count)
+    return threads
+
+
+@pytest.mark.parametrize("cores_per_cpu", [1, 4])
+def test_multi_threaded_jobs_claim_their_cpus_share_of_cores(tmp_path, cores_per_cpu):
+    """--cores beyond the usable CPUs (--cores 8 on 2): a training or CNN job claims every core,
+    so no job shares its CPUs; within the CPUs it claims dncnn.threads (4), capped by --cores."""
+    cpus = len(os.sched_getaffinity(0))
+    cores = cpus * cores_per_cpu
+    process = snakemake(make_workdir(tmp_path), "-n", "--cores", str(cores))
+    threads = threads_by_rule(process.stdout)
+    network_job = cores if cores_per_cpu > 1 else min(4, cores)
+    assert threads["finetune_dncnn"] == {network_job}
+    assert threads["denoise"] == {1, network_job}  # filters, and the CNN methods
+    assert threads["metrics"] == {1}
 
 
 def dry_run_with(workdir, section: str, change: dict):

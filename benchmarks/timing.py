@@ -1,0 +1,72 @@
+"""What every benchmark here shares: the machine's description, a matrix-product rate measured
+in the same run, and side-by-side timing with interleaved repeats."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from typing import Any, Callable
+
+import torch
+
+
+def machine(device: torch.device) -> dict[str, Any]:
+    """The facts that make a timing comparable: CPU capability, threads, the GPU's name."""
+    facts = {
+        "processor": platform.processor() or platform.machine(),
+        "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "torch": torch.__version__,
+        "device": str(device),
+    }
+    if device.type == "cuda":
+        facts["gpu"] = torch.cuda.get_device_name(device)
+    return facts
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for the device's queued work (a no-op on the CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def seconds(work: Callable[[], Any], device: torch.device) -> float:
+    """Wall seconds of one call of ``work``, the device's queued work included."""
+    synchronize(device)
+    start = time.perf_counter()
+    work()
+    synchronize(device)
+    return time.perf_counter() - start
+
+
+def interleaved(runs: dict[str, Callable[[], Any]], repeats: int, device: torch.device) -> dict[str, list[float]]:
+    """Seconds of each of ``runs``, called in turn ``repeats`` times (A B A B ...), so that a
+    slow spell of a shared machine hits all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            times[name].append(seconds(run, device))
+    return times
+
+
+def matmul_tflops(device: torch.device, dtype: torch.dtype = torch.float32, size: int = 2048, repeats: int = 3) -> float:
+    """Matrix-product TFLOP/s of ``device`` in ``dtype`` (best of ``repeats`` after a warm-up).
+
+    float32 keeps PyTorch's default: on a GPU that is true float32 arithmetic, no TF32.
+    """
+    if device.type == "cuda":
+        size = max(size, 8192)
+    a = torch.rand(size, size, device=device, dtype=dtype)
+    b = torch.rand(size, size, device=device, dtype=dtype)
+    seconds(lambda: a @ b, device)
+    best = min(seconds(lambda: a @ b, device) for _ in range(repeats))
+    return 2.0 * size**3 / best / 1e12
+
+
+def dncnn_flops(depth: int, channels: int, pixels: int) -> float:
+    """Floating-point operations (2 per multiply-add) of one DnCNN forward pass over ``pixels``
+    pixels: its 3x3 convolutions, 1 -> channels -> ... -> channels -> 1."""
+    per_pixel = 9 * channels + (depth - 2) * 9 * channels * channels + 9 * channels
+    return 2.0 * per_pixel * pixels
