@@ -1,7 +1,7 @@
 """DnCNN inference: the folded, channels-last, batched path against the plain eval path.
 
-Both run the shipped 20-layer DnCNN (same weights) on the same stack of slices, alternating,
-best of ``--repeats``; a float32 matrix product timed in the same run gives the machine's rate
+Both run the shipped 20-layer DnCNN (same weights) on the same stack of slices in float32 (no
+TF32 on a GPU), alternating, best of ``--repeats``; a float32 matrix product timed in the same run gives the machine's rate
 to compare with. Reports seconds per slice, the ratio, GFLOP/s, the share of the matmul rate,
 and the largest difference between the two outputs in HU.
 
@@ -20,7 +20,7 @@ import torch
 from ldct.checkpoints import load_model
 from ldct.devices import resolve_device
 from ldct.dncnn import denoise_hu
-from ldct.inference import denoise_stack
+from ldct.inference import denoise_stack, exact_float32
 from ldct.study import SHIPPED_CHECKPOINT
 from ldct.window import HuWindow
 
@@ -42,14 +42,15 @@ def measure(images: int, rows: int, cols: int, repeats: int, device: str) -> dic
 
         return call
 
-    times = interleaved(
-        {
-            "plain": run("plain", lambda: np.stack([denoise_hu(model, image, WINDOW, where.type) for image in stack])),
-            "ours": run("ours", lambda: denoise_stack(model, stack, WINDOW, where.type)),
-        },
-        repeats,
-        where,
-    )
+    with exact_float32():  # both paths in true float32 (no TF32 on a GPU): like with like
+        times = interleaved(
+            {
+                "plain": run("plain", lambda: np.stack([denoise_hu(model, image, WINDOW, where.type) for image in stack])),
+                "ours": run("ours", lambda: denoise_stack(model, stack, WINDOW, where.type)),
+            },
+            repeats,
+            where,
+        )
     matmul = matmul_tflops(where)
     flops = dncnn_flops(model.depth, model.channels, stack.size)
     result: dict[str, Any] = {

@@ -7,7 +7,8 @@ computes the frozen layers' features once) and ``all`` (dncnn_full). Ours runs a
 does (channels_last, patches on the device once, the default ``precision: auto``); the plain loop
 copies each batch from NumPy, runs the whole network in NCHW float32 and reads the loss every
 step. Runs alternate, best of ``--repeats``. Reports training patches per second end to end
-(caching and the precision probe included) and the mean loss of the last epoch of each.
+(caching and the precision probe included), the rate in GFLOP/s where every layer trains
+(forward and backward counted as three forward passes), and the mean loss of the last epoch.
 
     python benchmarks/finetune_speed.py [--patches 96] [--epochs 8] [--device auto]
 """
@@ -30,7 +31,7 @@ from ldct.dncnn import hu_to_network
 from ldct.finetune import finetune, trainable_copy
 from ldct.study import SHIPPED_CHECKPOINT
 from ldct.window import HuWindow
-from timing import interleaved
+from timing import dncnn_flops, interleaved
 
 WINDOW = HuWindow(-1000.0, 1000.0)
 SEED = 1
@@ -101,6 +102,10 @@ def measure(patches: int, epochs: int, repeats: int, device: str) -> dict[str, A
             }
             for name, seconds in times.items()
         }
+        if layers == "all":  # forward and backward through every layer: about 3 forward passes
+            step_flops = 3 * dncnn_flops(pretrained.depth, pretrained.channels, 50 * 50)
+            for name in times:
+                result[layers][name]["tflops"] = step_flops * result[layers][name]["patches_per_s"] / 1e12
         result[layers]["speedup"] = min(times["plain"]) / min(times["ours"])
     return result
 
@@ -110,14 +115,16 @@ def markdown(result: dict[str, Any]) -> str:
         f"{result['patches']} training patches of 50 x 50 px x {result['epochs']} epochs, batch 32, "
         f"best of {result['repeats']} (interleaved); patches/s end to end",
         "",
-        "| layers | path | precision | patches/s | last-epoch loss |",
-        "| --- | --- | --- | --- | --- |",
+        "| layers | path | precision | patches/s | GFLOP/s | last-epoch loss |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for layers in ("last", "all"):
         for name in ("plain", "ours"):
             row = result[layers][name]
+            rate = f"{row['tflops'] * 1e3:.0f}" if "tflops" in row else "-"
             lines.append(
-                f"| {layers} | {name} | {row['precision']} | {row['patches_per_s']:.1f} | {row['last_epoch_loss']:.3e} |"
+                f"| {layers} | {name} | {row['precision']} | {row['patches_per_s']:.1f} | {rate} | "
+                f"{row['last_epoch_loss']:.3e} |"
             )
     lines += [""] + [f"ours / plain, `{layers}`: **{result[layers]['speedup']:.2f}x**" for layers in ("last", "all")]
     return "\n".join(lines)

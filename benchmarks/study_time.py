@@ -1,19 +1,25 @@
-"""Where the default study's time goes: wall time against the time spent inside jobs.
+"""Where the default study's time goes, and how it grows with the study.
 
-Runs README command 1's workflow (``snakemake --cores N --resources gpu=1``) in a fresh working
-directory, and times ``snakemake -n`` beside it. Then sums, per rule, the wall and CPU seconds
-that the rules' ``benchmark:`` files recorded, and prints a markdown summary: CPU use as a share
-of wall time x usable CPUs, and the share of that capacity spent outside benchmarked job CPU
-(start-up and imports are inside a job's own benchmark; scheduling, waiting and rules without a
-``benchmark:`` are outside).
+* Runs README command 1's workflow (``snakemake --cores N --resources gpu=1``) on the default
+  config in a fresh folder, and times ``snakemake -n`` beside it.
+* Sums, per rule, the wall and CPU seconds of the jobs' ``benchmark:`` files (every rule has
+  one; they include each job's Python start-up). The share of the run's CPU capacity (wall time
+  x usable CPUs) not used inside jobs is what scheduling, start-up of Snakemake and idle CPUs
+  cost.
+* Reruns the fine-tuning jobs alone afterwards and compares their epoch times (the ``seconds``
+  column of ``epochs.tsv``) with those inside the study.
+* Reruns the whole study with the eval slices and, separately, the realizations multiplied by
+  each ``--factors`` value (more eval slices are copies of the default eval slice under new
+  ids: the same work per slice), to show how wall time grows.
 
-    python benchmarks/study_time.py [--cores 8] [--workdir DIR] [--configfile extra.yaml ...]
+    python benchmarks/study_time.py [--cores 8] [--factors 2 4] [--workdir DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -22,6 +28,9 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -37,12 +46,28 @@ def run_snakemake(workdir: Path, *args: str) -> float:
     return seconds
 
 
-def fresh_workdir(path: Path, configs: list[str]) -> Path:
+def fresh_workdir(path: Path, overrides: dict[str, Any]) -> tuple[Path, list[str]]:
+    """A working directory with the default config and ``overrides`` as an extra config file;
+    the snakemake arguments that read it."""
     (path / "config").mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "config" / "config.yaml", path / "config" / "config.yaml")
-    for config in configs:
-        shutil.copy(config, path / "config" / Path(config).name)
-    return path
+    if not overrides:
+        return path, []
+    (path / "config" / "benchmark.yaml").write_text(yaml.safe_dump(overrides))
+    return path, ["--configfile", "config/benchmark.yaml"]
+
+
+def scaled(what: str, factor: int) -> dict[str, Any]:
+    """Config overrides that multiply the default study's eval slices or realizations."""
+    default = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    if what == "realizations":
+        return {"realizations": default["realizations"] * factor}
+    embedded, evaluated = list(default["data"]["embedded"]), list(default["split"]["eval"])
+    by_id = {entry["image"]: entry for entry in embedded}
+    copies = [
+        {**by_id[image], "image": f"{image}_copy{k}"} for k in range(2, factor + 1) for image in default["split"]["eval"]
+    ]
+    return {"data": {"embedded": embedded + copies}, "split": {"eval": evaluated + [c["image"] for c in copies]}}
 
 
 def benchmark_sums(results: Path) -> dict[str, dict[str, float]]:
@@ -57,28 +82,98 @@ def benchmark_sums(results: Path) -> dict[str, dict[str, float]]:
     return dict(sums)
 
 
+def usable_cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def study_run(workdir: Path, cores: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Wall time of one whole run and its per-rule job sums."""
+    workdir, extra = fresh_workdir(workdir, overrides)
+    wall = run_snakemake(workdir, "--cores", cores, "--resources", "gpu=1", *extra)
+    rules = benchmark_sums(workdir / "results")
+    cpu = sum(rule["cpu_s"] for rule in rules.values())
+    return {
+        "wall_s": wall,
+        "jobs": int(sum(rule["jobs"] for rule in rules.values())),
+        "job_cpu_s": cpu,
+        "share_outside_jobs": 1 - cpu / (wall * usable_cpus()),
+        "rules": rules,
+    }
+
+
+def epoch_seconds(workdir: Path, variant: str) -> float:
+    with (workdir / "results" / "dncnn" / variant / "epochs.tsv").open() as table:
+        return sum(float(row["seconds"]) for row in csv.DictReader(table, delimiter="\t"))
+
+
+def finetuning_alone(workdir: Path, cores: str) -> dict[str, dict[str, float]]:
+    """Each fine-tuning job's summed epoch seconds in the study and when rerun alone."""
+    variants = sorted(path.name for path in (workdir / "results" / "dncnn").iterdir() if path.name != "pretrained")
+    in_study = {variant: epoch_seconds(workdir, variant) for variant in variants}
+    result = {}
+    for variant in variants:
+        shutil.rmtree(workdir / "results" / "checkpoints" / variant, ignore_errors=True)
+        target = f"results/dncnn/{variant}/model.pt"
+        extra = ["--configfile", "config/benchmark.yaml"] if (workdir / "config" / "benchmark.yaml").exists() else []
+        run_snakemake(workdir, "--cores", cores, "--resources", "gpu=1", "--force", target, *extra)
+        alone = epoch_seconds(workdir, variant)
+        result[variant] = {"in_study_s": in_study[variant], "alone_s": alone, "speed_in_study": alone / in_study[variant]}
+    return result
+
+
+def measure(cores: str, factors: list[int], root: Path) -> dict[str, Any]:
+    dry_dir, _ = fresh_workdir(root / "dry", {})
+    dry = min(run_snakemake(dry_dir, "-n", "--cores", cores) for _ in range(2))
+    result: dict[str, Any] = {"cores": cores, "usable_cpus": usable_cpus(), "dry_run_s": dry}
+    result["study"] = study_run(root / "study", cores, {})
+    result["finetuning_alone"] = finetuning_alone(root / "study", cores)
+    result["scaling"] = {"1": {"slices": result["study"]["wall_s"], "realizations": result["study"]["wall_s"]}}
+    for factor in factors:
+        result["scaling"][str(factor)] = {
+            what: study_run(root / f"{what}_x{factor}", cores, scaled(what, factor))["wall_s"]
+            for what in ("slices", "realizations")
+        }
+    return result
+
+
+def markdown(result: dict[str, Any]) -> str:
+    study = result["study"]
+    lines = [
+        f"README command 1's workflow (`--cores {result['cores']}`, {result['usable_cpus']} usable CPUs): "
+        f"**{study['wall_s']:.0f} s** wall for {study['jobs']} jobs; `snakemake -n` {result['dry_run_s']:.1f} s.",
+        "",
+        "| rule | jobs | summed job wall (s) | summed job CPU (s) |",
+        "| --- | --- | --- | --- |",
+    ]
+    for rule, row in sorted(study["rules"].items(), key=lambda item: -item[1]["cpu_s"]):
+        lines.append(f"| {rule} | {row['jobs']:.0f} | {row['wall_s']:.1f} | {row['cpu_s']:.1f} |")
+    capacity = study["wall_s"] * result["usable_cpus"]
+    lines += [
+        "",
+        f"CPU inside jobs: {study['job_cpu_s']:.0f} s of {capacity:.0f} CPU-seconds (wall x CPUs); "
+        f"**outside jobs: {study['share_outside_jobs']:.0%}**.",
+        "",
+        "| fine-tuning | epochs in the study (s) | epochs alone (s) | speed in the study |",
+        "| --- | --- | --- | --- |",
+    ]
+    for variant, row in result["finetuning_alone"].items():
+        lines.append(f"| {variant} | {row['in_study_s']:.1f} | {row['alone_s']:.1f} | {row['speed_in_study']:.0%} |")
+    lines += ["", "| factor | wall, x eval slices (s) | wall, x realizations (s) |", "| --- | --- | --- |"]
+    for factor, row in result["scaling"].items():
+        lines.append(f"| {factor} | {row['slices']:.0f} | {row['realizations']:.0f} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cores", default="8")
+    parser.add_argument("--factors", type=int, nargs="*", default=[2, 4])
     parser.add_argument("--workdir", type=Path)
-    parser.add_argument("--configfile", nargs="*", default=[])
+    parser.add_argument("--json", action="store_true", help="print the result as JSON instead")
     args = parser.parse_args()
     root = args.workdir or Path(tempfile.mkdtemp(prefix="ldct-study-time-"))
-    extra = ["--configfile", *(Path(c).name for c in args.configfile)] if args.configfile else []
-    dry = run_snakemake(fresh_workdir(root / "dry", args.configfile), "-n", "--cores", "1", *extra)
-    study = fresh_workdir(root / "study", args.configfile)
-    wall = run_snakemake(study, "--cores", args.cores, "--resources", "gpu=1", *extra)
-    sums = benchmark_sums(study / "results")
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    cpu_total = sum(rule["cpu_s"] for rule in sums.values())
-    print(f"`snakemake -n`: {dry:.1f} s; workflow (--cores {args.cores}, {cpus} usable CPUs): {wall:.0f} s wall\n")
-    print("| rule | jobs | summed wall (s) | summed CPU (s) |")
-    print("| --- | --- | --- | --- |")
-    for rule, row in sorted(sums.items(), key=lambda item: -item[1]["cpu_s"]):
-        print(f"| {rule} | {row['jobs']:.0f} | {row['wall_s']:.0f} | {row['cpu_s']:.0f} |")
-    used = cpu_total / (wall * cpus)
-    print(f"\nbenchmarked job CPU: {cpu_total:.0f} s of {wall * cpus:.0f} CPU-seconds available "
-          f"({used:.0%}); outside it: {1 - used:.0%}")
+    result = measure(args.cores, args.factors, root)
+    print(json.dumps(result, indent=2) if args.json else markdown(result))
 
 
 if __name__ == "__main__":

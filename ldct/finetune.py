@@ -31,6 +31,7 @@ from torch import nn
 from .checkpoints import state_digest
 from .devices import resolve_device
 from .dncnn import DnCNN, hu_to_network
+from .inference import fold_batch_norm
 from .methods import FINETUNE_LAYERS
 from .training import Batch, TrainingSettings, psnr_db, train
 from .window import HuWindow
@@ -62,16 +63,20 @@ class LastLayerOnFeatures(nn.Module):
         return x[:, :1] - self.last_layer(x[:, 1:])
 
 
-@torch.no_grad()
-def with_trunk_features(model: DnCNN, images: np.ndarray, chunk: int = 64) -> np.ndarray:
-    """(N, 1 + channels, H, W) float32: each image (N, H, W) and its frozen-trunk features."""
-    trunk = model.model[:-1].eval()
-    device = next(model.parameters()).device
-    parts = []
-    for start in range(0, len(images), chunk):
-        x = torch.from_numpy(images[start : start + chunk][:, None]).to(device)
-        parts.append(torch.cat([x, trunk(x)], dim=1).cpu().numpy())
-    return np.concatenate(parts)
+@torch.inference_mode()
+def with_trunk_features(model: DnCNN, images: torch.Tensor, chunk: int = 64) -> torch.Tensor:
+    """(N, 1 + channels, H, W): each image of (N, 1, H, W) followed by its frozen-trunk features
+    (eval mode, batch norm folded), on the images' device, channels_last."""
+    trunk = fold_batch_norm(model).body[:-1].to(images.device, memory_format=torch.channels_last)
+    count, _, rows, cols = images.shape
+    features = torch.empty(
+        (count, 1 + model.channels, rows, cols), device=images.device, memory_format=torch.channels_last
+    )
+    for start in range(0, count, chunk):
+        x = images[start : start + chunk]
+        features[start : start + len(x), :1] = x
+        features[start : start + len(x), 1:] = trunk(x)
+    return features
 
 
 def patch_batches(
@@ -81,13 +86,19 @@ def patch_batches(
     (seed, epoch); each batch lists its patches in ascending order.
 
     The epoch's whole index order goes to the tensors' device at once; each step is then one
-    gather per tensor on that device.
+    gather per tensor on that device (channels_last tensors stay channels_last).
     """
     order = np.random.default_rng(np.random.SeedSequence([seed, epoch])).permutation(len(low))
     batches = [np.sort(order[start : start + batch_size]) for start in range(0, len(order), batch_size)]
     indices = torch.from_numpy(np.concatenate(batches)).to(low.device)
     for chosen in indices.split([len(batch) for batch in batches]):
-        yield low.index_select(0, chosen), full.index_select(0, chosen)
+        yield rows_of(low, chosen), rows_of(full, chosen)
+
+
+def rows_of(tensor: torch.Tensor, chosen: torch.Tensor) -> torch.Tensor:
+    """The patches ``chosen`` (indices on the tensor's device) of an (N, C, H, W) channels_last
+    tensor, channels_last too: one gather, no change of layout afterwards."""
+    return tensor.permute(0, 2, 3, 1).index_select(0, chosen).permute(0, 3, 1, 2)
 
 
 def as_patch_tensor(array: np.ndarray, device: torch.device) -> torch.Tensor:
@@ -117,19 +128,21 @@ def finetune(
     width as the peak.
     """
     low, full = hu_to_network(low_hu, hu_window), hu_to_network(full_hu, hu_window)
+    data_digest = hashlib.sha256(low.tobytes() + full.tobytes()).hexdigest()
     where = resolve_device(device)
+    # The patches go to the device once, as one tensor each; batches are gathered there.
+    low_t, full_t = as_patch_tensor(low, where), as_patch_tensor(full, where)
     model = trainable_copy(pretrained, layers)
     trained: nn.Module = model
     cache_bytes = low.nbytes * (1 + pretrained.channels)
     cached = layers == "last" and cache_bytes <= feature_cache_bytes
     if cached:
         logging.info("caching the frozen layers' features of %d patches (%.0f MB)", len(low), cache_bytes / 1e6)
-        model.to(where)
-        low, trained = with_trunk_features(model, low), LastLayerOnFeatures(model.last_layer)
-    # The training patches go to the device once, as one array each.
-    train_low = as_patch_tensor(low[~is_validation], where)
-    train_full = as_patch_tensor(full[~is_validation], where)
-    val_low, val_full = as_patch_tensor(low[is_validation], where), as_patch_tensor(full[is_validation], where)
+        low_t, trained = with_trunk_features(model, low_t), LastLayerOnFeatures(model.last_layer)
+    training = torch.from_numpy(np.flatnonzero(~is_validation)).to(where)
+    validation = torch.from_numpy(np.flatnonzero(is_validation)).to(where)
+    train_low, train_full = rows_of(low_t, training), rows_of(full_t, training)
+    val_low, val_full = rows_of(low_t, validation), rows_of(full_t, validation)
     batch_size = settings["batch_size"]
 
     def validate(net: torch.nn.Module, _device: torch.device) -> tuple[float, float]:
@@ -156,7 +169,7 @@ def finetune(
             "seed": seed,
             "hu_window": [hu_window.low_hu, hu_window.high_hu],
             "pretrained": state_digest(pretrained),
-            "data": hashlib.sha256(low.tobytes() + full.tobytes()).hexdigest(),
+            "data": data_digest,
         },
     )
     return model.cpu().eval(), history

@@ -6,9 +6,16 @@ its running statistics, so it folds into the convolution before it: weights time
 s = gamma / sqrt(var + eps) per output channel, bias (b - mean) * s + beta (computed in float64,
 stored in float32). The folded network gives the eval-mode output of the original up to float32
 rounding; whole images go through it, so there are no tiles and no seams.
+
+Float32 means float32 on a GPU too: PyTorch lets cuDNN run float32 convolutions as TF32 (a
+10-bit mantissa), which moves HU values by up to a few HU; :func:`exact_float32` turns that off
+while a stack is denoised.
 """
 
 from __future__ import annotations
+
+import contextlib
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -67,7 +74,19 @@ def fold_batch_norm(model: DnCNN) -> FoldedDnCNN:
     return FoldedDnCNN(nn.Sequential(*layers), model.channels).eval()
 
 
+@contextlib.contextmanager
+def exact_float32() -> Iterator[None]:
+    """No TF32 in CUDA convolutions and matrix products inside the block (restored after)."""
+    before = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = before
+
+
 @torch.inference_mode()
+@exact_float32()
 def denoise_stack(
     model: DnCNN,
     stack_hu: np.ndarray,

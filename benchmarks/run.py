@@ -1,0 +1,90 @@
+"""Every benchmark in one run: writes ``results.md`` and ``results.json`` (into ``--out``,
+default this folder).
+
+* DnCNN slice inference, ours against the plain eval path (``dncnn_inference.py``);
+* DnCNN fine-tuning, ours against a plain NCHW float32 loop (``finetune_speed.py``);
+* the default study: wall time against in-job compute, fine-tuning in the study against alone,
+  and growth with 2x and 4x the eval slices and realizations (``study_time.py``; CPU machines:
+  ``--skip-study`` leaves it out, e.g. on a GPU box without the workflow's dependencies).
+
+    python benchmarks/run.py                          # the whole suite on this machine
+    python benchmarks/run.py --device cuda --skip-study --slices 32 --patches 3040 --out DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import tempfile
+from pathlib import Path
+
+import torch
+
+import dncnn_inference
+import finetune_speed
+from ldct.devices import resolve_device
+from timing import machine, matmul_tflops
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="auto", help="where the network benchmarks run: auto, cpu, cuda")
+    parser.add_argument("--slices", type=int, default=4, help="512 x 512 slices per inference run")
+    parser.add_argument("--patches", type=int, default=192, help="50 x 50 patches per fine-tuning run")
+    parser.add_argument("--epochs", type=int, default=4, help="fine-tuning epochs per run")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--cores", default="8", help="--cores of the study runs (README command 1)")
+    parser.add_argument("--factors", type=int, nargs="*", default=[2, 4])
+    parser.add_argument("--skip-study", action="store_true")
+    parser.add_argument("--out", type=Path, default=HERE)
+    args = parser.parse_args()
+    device = resolve_device(args.device)
+    results = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(device),
+        "matmul_tflops": {"bfloat16": matmul_tflops(device, torch.bfloat16)},
+        "inference": dncnn_inference.measure(args.slices, 512, 512, args.repeats, args.device),
+        "finetuning": finetune_speed.measure(args.patches, args.epochs, args.repeats, args.device),
+    }
+    if not args.skip_study:
+        import study_time
+
+        root = Path(tempfile.mkdtemp(prefix="ldct-benchmark-"))
+        results["study"] = study_time.measure(args.cores, args.factors, root)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (args.out / "results.md").write_text(report(results))
+    print(report(results))
+
+
+def report(results: dict) -> str:
+    facts = results["machine"]
+    where = facts.get("gpu", f"{facts['processor']}, {facts['usable_cpus']} usable CPUs")
+    sections = [
+        "# ldct benchmarks",
+        "",
+        f"{results['date']}; {where}; CPU capability {facts['cpu_capability']}; "
+        f"torch {facts['torch']} ({facts['torch_threads']} threads); device {facts['device']}; "
+        f"bfloat16 matmul in the same run {results['matmul_tflops']['bfloat16']:.2f} TFLOP/s. "
+        "Written by `python benchmarks/run.py`; every ratio compares runs made side by side.",
+        "",
+        "## DnCNN slice inference",
+        "",
+        dncnn_inference.markdown(results["inference"]),
+        "",
+        "## DnCNN fine-tuning",
+        "",
+        finetune_speed.markdown(results["finetuning"]),
+    ]
+    if "study" in results:
+        import study_time
+
+        sections += ["", "## The default study", "", study_time.markdown(results["study"])]
+    return "\n".join(sections) + "\n"
+
+
+if __name__ == "__main__":
+    main()
