@@ -5,8 +5,8 @@ default settings (batch 32, Adam, learning rate 1e-3), visit the patches in the 
 run the same number of steps, for each way the registry fine-tunes: ``last`` (dncnn_tra: ours
 computes the frozen layers' features once) and ``all`` (dncnn_full). Ours runs as the workflow
 does (channels_last, patches on the device once, the default ``precision: auto``); the plain loop
-copies each batch from NumPy, runs the whole network in NCHW float32 and reads the loss every
-step. Runs alternate, best of ``--repeats``. Reports training patches per second end to end
+copies each batch from NumPy, runs the whole network in NCHW float32 with PyTorch's default
+settings (on a GPU: TF32 convolutions, no cuDNN autotuning) and reads the loss every step. Runs alternate, best of ``--repeats``. Reports training patches per second end to end
 (caching and the precision probe included), the rate in GFLOP/s where every layer trains
 (forward and backward counted as three forward passes), and the mean loss of the last epoch.
 
@@ -48,6 +48,7 @@ def ct_like_patches(count: int, size: int = 50) -> tuple[np.ndarray, np.ndarray]
 
 def plain_loop(model: nn.Module, low: np.ndarray, full: np.ndarray, epochs: int, device: torch.device) -> float:
     """Fine-tune ``model`` in place the textbook way; the mean loss of its last epoch."""
+    torch.backends.cudnn.benchmark = False  # PyTorch's default (ours turns autotuning on)
     model.to(device).train()
     for module in model.modules():  # frozen batch norms keep their running statistics
         if isinstance(module, nn.BatchNorm2d) and not module.weight.requires_grad:

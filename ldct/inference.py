@@ -85,8 +85,21 @@ def exact_float32() -> Iterator[None]:
         torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = before
 
 
+@contextlib.contextmanager
+def cudnn_autotuned() -> Iterator[None]:
+    """cuDNN times its convolution algorithms for each new shape and keeps the fastest (the same
+    shapes recur across the batches of a job); restored after the block."""
+    before = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = True
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = before
+
+
 @torch.inference_mode()
 @exact_float32()
+@cudnn_autotuned()
 def denoise_stack(
     model: DnCNN,
     stack_hu: np.ndarray,

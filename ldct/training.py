@@ -153,6 +153,9 @@ def train(
     """
     device = resolve_device(settings.device)
     torch.use_deterministic_algorithms(settings.deterministic)
+    # Every step has the same shapes: let cuDNN time its algorithms once and keep the fastest
+    # (measured on an H200: 1.28x per step, with channels_last); not where runs must repeat bitwise.
+    torch.backends.cudnn.benchmark = not settings.deterministic
     model.to(device, memory_format=torch.channels_last)
     probe = _probe_step(model, lambda: epoch_batches(1), device)
     precision = choose_precision(settings.precision, device, probe)

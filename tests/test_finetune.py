@@ -82,3 +82,19 @@ def test_cached_features_train_the_same_last_layer_as_the_whole_network(tmp_path
         assert a["loss"] == pytest.approx(b["loss"], rel=1e-4)
         assert a["val_psnr_db"] == pytest.approx(b["val_psnr_db"], abs=1e-3)
         assert a["val_input_psnr_db"] == pytest.approx(b["val_input_psnr_db"], abs=1e-6)
+
+
+def test_an_epoch_visits_every_patch_once_in_channels_last_batches_in_a_seeded_order():
+    from ldct.finetune import as_patch_tensor, patch_batches
+
+    rng = np.random.default_rng(0)
+    low = as_patch_tensor(rng.random((10, 3, 4, 4), dtype=np.float32), torch.device("cpu"))
+    full = as_patch_tensor(rng.random((10, 4, 4), dtype=np.float32), torch.device("cpu"))
+    batches = list(patch_batches(low, full, 4, seed=5, epoch=2))
+    assert [len(noisy) for noisy, _ in batches] == [4, 4, 2]
+    order = np.random.default_rng(np.random.SeedSequence([5, 2])).permutation(10)
+    for (noisy, clean), start in zip(batches, range(0, 10, 4)):
+        chosen = np.sort(order[start : start + 4])
+        assert noisy.is_contiguous(memory_format=torch.channels_last)
+        assert clean.shape[1] == 1 and clean.is_contiguous(memory_format=torch.channels_last)
+        assert torch.equal(noisy, low[chosen]) and torch.equal(clean, full[chosen])

@@ -40,3 +40,19 @@ def test_a_stack_equals_the_plain_path_image_by_image_within_a_hundredth_of_a_hu
     assert fast.shape == stack.shape and fast.dtype == np.float32
     assert np.abs(fast - plain).max() < 0.01
     assert np.abs(fast - stack).mean() > 1.0  # the network does change the images
+
+
+def test_exact_float32_turns_tf32_off_inside_and_restores_it_after():
+    from ldct.inference import exact_float32
+
+    flags = torch.backends.cudnn, torch.backends.cuda.matmul
+    before = [flag.allow_tf32 for flag in flags]
+    try:
+        for flag in flags:
+            flag.allow_tf32 = True
+        with exact_float32():
+            assert [flag.allow_tf32 for flag in flags] == [False, False]
+        assert [flag.allow_tf32 for flag in flags] == [True, True]
+    finally:
+        for flag, value in zip(flags, before):
+            flag.allow_tf32 = value
