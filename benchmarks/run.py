@@ -40,7 +40,11 @@ def main() -> None:
     parser.add_argument("--factors", type=int, nargs="*", default=[2, 4])
     parser.add_argument("--skip-study", action="store_true")
     parser.add_argument("--out", type=Path, default=HERE)
+    parser.add_argument("--report-only", action="store_true", help="rewrite results.md from results.json")
     args = parser.parse_args()
+    if args.report_only:
+        (args.out / "results.md").write_text(report(json.loads((args.out / "results.json").read_text())))
+        return
     device = resolve_device(args.device)
     results = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

@@ -158,9 +158,22 @@ def markdown(result: dict[str, Any]) -> str:
     ]
     for variant, row in result["finetuning_alone"].items():
         lines.append(f"| {variant} | {row['in_study_s']:.1f} | {row['alone_s']:.1f} | {row['speed_in_study']:.0%} |")
-    lines += ["", "| factor | wall, x eval slices (s) | wall, x realizations (s) |", "| --- | --- | --- |"]
+    lines += [
+        "",
+        "Growth (the last two columns: added wall time per added multiple of the default's eval "
+        "slices or realizations; equal numbers mean linear growth):",
+        "",
+        "| factor | wall, x eval slices (s) | wall, x realizations (s) | added per multiple, slices (s) "
+        "| added per multiple, realizations (s) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    base = result["scaling"]["1"]
     for factor, row in result["scaling"].items():
-        lines.append(f"| {factor} | {row['slices']:.0f} | {row['realizations']:.0f} |")
+        added = [
+            f"{(row[what] - base[what]) / (int(factor) - 1):.0f}" if int(factor) > 1 else "-"
+            for what in ("slices", "realizations")
+        ]
+        lines.append(f"| {factor} | {row['slices']:.0f} | {row['realizations']:.0f} | {added[0]} | {added[1]} |")
     return "\n".join(lines)
 
 
