@@ -10,19 +10,25 @@ import pydicom
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset
 
+from .embedded import shipped_path
 from .errors import LdctInputError
 
 
 def embedded_dicom_path(filename: str) -> Path:
-    """Absolute path of a DICOM file shipped by pydicom or pydicom-data, never downloading.
+    """Absolute path of an embedded DICOM file, never downloading: shipped by ldct
+    (:mod:`ldct.embedded`, e.g. ``abdominal_ct/kits_00072/1-011.dcm``), else by pydicom or
+    pydicom-data (their test file names).
 
-    Raises ValueError when the installed packages do not ship ``filename``.
+    Raises ValueError when none of them ships ``filename``.
     """
+    shipped = shipped_path(filename)
+    if shipped is not None:
+        return shipped
     path = get_testdata_file(filename, download=False)
     if path is None:
         raise ValueError(
-            f"file '{filename}' is not shipped by the installed pydicom / pydicom-data "
-            "packages (install 'pydicom-data')"
+            f"file '{filename}' is neither shipped by ldct (ldct/data) nor by the installed "
+            "pydicom / pydicom-data packages (install 'pydicom-data')"
         )
     return Path(path)
 

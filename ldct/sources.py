@@ -40,13 +40,14 @@ class ImageSource:
     ``dicom`` is its DICOM file (embedded or in the local folder), or None for a TCIA slice,
     whose file is known once ``series`` (a :class:`TciaSeries` id) is downloaded. ``text`` is
     what the image's sidecar records as its source; ``patient`` the patient id the config
-    declares for it, if any.
+    declares for it, if any; ``sha256`` the digest its file must have (files ldct ships).
     """
 
     text: str
     dicom: str | None = None
     series: str | None = None
     patient: str | None = None
+    sha256: str | None = None
 
 
 def image_sources(config: dict[str, Any]) -> tuple[dict[str, ImageSource], list[TciaSeries]]:
@@ -82,6 +83,7 @@ def _local_sources(folder: str | None) -> dict[str, ImageSource]:
 
 def _embedded_sources(entries: list[dict] | None) -> dict[str, ImageSource]:
     from .dicom import embedded_dicom_path
+    from .embedded import DATA, expected_sha256
 
     if not entries:
         raise LdctInputError("config key data.embedded: required when data.source is 'embedded'")
@@ -92,10 +94,11 @@ def _embedded_sources(entries: list[dict] | None) -> dict[str, ImageSource]:
             raise LdctInputError(f"config key {key}.image: id '{entry['image']}' is used twice")
         try:
             path = embedded_dicom_path(entry["file"])
-        except ValueError as error:
+            sha256 = expected_sha256(path) if DATA in path.parents else None
+        except (ValueError, LdctInputError) as error:
             raise LdctInputError(f"config key {key}.file: {error}") from error
         sources[entry["image"]] = ImageSource(
-            entry["file"], dicom=str(path), patient=entry.get("patient")
+            entry["file"], dicom=str(path), patient=entry.get("patient"), sha256=sha256
         )
     return sources
 

@@ -33,6 +33,8 @@ rule acquire:
         "results/benchmarks/acquire/{image}.tsv"
     conda:
         "../envs/data.yaml"
+    params:
+        sha256=lambda wildcards: STUDY.sources[wildcards.image].sha256,
     script:
         "../workflow_scripts/acquire.py"
 

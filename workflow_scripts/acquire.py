@@ -1,12 +1,14 @@
 """Rule acquire: check that the source is a decodable CT slice, then copy it into the study.
 
 The source is a DICOM file, or for TCIA data the row of this image in its series' slice table.
+A slice ldct ships must first match the SHA-256 of its manifest.
 """
 
 import logging
 from pathlib import Path
 
 from ldct.dicom import read_ct_slice
+from ldct.embedded import verify_sha256
 from ldct.errors import LdctInputError
 from ldct.storage import copy_file, read_table
 from ldct.workflow import run_rule
@@ -32,6 +34,9 @@ def source_file():
 
 def main():
     source = source_file()
+    if snakemake.params.sha256:
+        verify_sha256(source, snakemake.params.sha256)
+        logging.info("%s: SHA-256 as in the manifest", source)
     dataset, pixels = read_ct_slice(source)
     logging.info(
         "%s: CT slice %s, transfer syntax %s",
