@@ -38,7 +38,7 @@ def test_embedded_slices_are_distinct():
 
 
 def test_unknown_embedded_file_is_named():
-    with pytest.raises(ValueError, match="file 'no_such_file.dcm' is not shipped"):
+    with pytest.raises(ValueError, match="file 'no_such_file.dcm' is neither shipped by ldct"):
         embedded_dicom_path("no_such_file.dcm")
 
 

@@ -88,7 +88,7 @@ def test_explicit_training_images_and_profile_doses():
         (
             {"data": {"embedded": [{"image": "a", "file": "no_such_file.dcm"}]},
              "split": {"eval": ["a"]}},
-            "config key data.embedded[0].file: file 'no_such_file.dcm' is not shipped",
+            "config key data.embedded[0].file: file 'no_such_file.dcm' is neither shipped by ldct",
         ),
         (
             {"data": {"embedded": [{"image": "a", "file": "CT_small.dcm"},
