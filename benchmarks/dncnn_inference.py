@@ -10,8 +10,6 @@ and the largest difference between the two outputs in HU.
 
 from __future__ import annotations
 
-import argparse
-import json
 from typing import Any
 
 import numpy as np
@@ -24,7 +22,7 @@ from ldct.inference import denoise_stack, exact_float32
 from ldct.study import SHIPPED_CHECKPOINT
 from ldct.window import HuWindow
 
-from timing import dncnn_flops, interleaved, matmul_tflops
+from timing import dncnn_flops, interleaved, matmul_tflops, standalone
 
 WINDOW = HuWindow(-1000.0, 1000.0)
 
@@ -105,18 +103,5 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--images", type=int, default=4)
-    parser.add_argument("--rows", type=int, default=512)
-    parser.add_argument("--cols", type=int, default=512)
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON instead")
-    args = parser.parse_args()
-    result = measure(args.images, args.rows, args.cols, args.repeats, args.device)
-    print(json.dumps(result, indent=2) if args.json else markdown(result))
-
-
 if __name__ == "__main__":
-    main()
+    standalone(__doc__.splitlines()[0], measure, markdown, images=4, rows=512, cols=512)

@@ -15,8 +15,6 @@ settings (on a GPU: TF32 convolutions, no cuDNN autotuning) and reads the loss e
 
 from __future__ import annotations
 
-import argparse
-import json
 import tempfile
 from typing import Any
 
@@ -31,7 +29,7 @@ from ldct.dncnn import hu_to_network
 from ldct.finetune import finetune, trainable_copy
 from ldct.study import SHIPPED_CHECKPOINT
 from ldct.window import HuWindow
-from timing import dncnn_flops, interleaved
+from timing import dncnn_flops, interleaved, standalone
 
 WINDOW = HuWindow(-1000.0, 1000.0)
 SEED = 1
@@ -131,17 +129,5 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--patches", type=int, default=96)
-    parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON instead")
-    args = parser.parse_args()
-    result = measure(args.patches, args.epochs, args.repeats, args.device)
-    print(json.dumps(result, indent=2) if args.json else markdown(result))
-
-
 if __name__ == "__main__":
-    main()
+    standalone(__doc__.splitlines()[0], measure, markdown, patches=96, epochs=8)

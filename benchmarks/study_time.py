@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -31,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from ldct.devices import usable_cpus
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -80,10 +81,6 @@ def benchmark_sums(results: Path) -> dict[str, dict[str, float]]:
             sums[rule]["wall_s"] += float(row["s"])
             sums[rule]["cpu_s"] += float(row["cpu_time"])
     return dict(sums)
-
-
-def usable_cpus() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def study_run(workdir: Path, cores: str, overrides: dict[str, Any]) -> dict[str, Any]:

@@ -1,21 +1,25 @@
 """What every benchmark here shares: the machine's description, a matrix-product rate measured
-in the same run, and side-by-side timing with interleaved repeats."""
+in the same run, side-by-side timing with interleaved repeats, and the command line of a
+benchmark run alone."""
 
 from __future__ import annotations
 
-import os
+import argparse
+import json
 import platform
 import time
 from typing import Any, Callable
 
 import torch
 
+from ldct.devices import usable_cpus
+
 
 def machine(device: torch.device) -> dict[str, Any]:
     """The facts that make a timing comparable: CPU capability, threads, the GPU's name."""
     facts = {
         "processor": platform.processor() or platform.machine(),
-        "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "usable_cpus": usable_cpus(),
         "torch_threads": torch.get_num_threads(),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "torch": torch.__version__,
@@ -70,3 +74,18 @@ def dncnn_flops(depth: int, channels: int, pixels: int) -> float:
     pixels: its 3x3 convolutions, 1 -> channels -> ... -> channels -> 1."""
     per_pixel = 9 * channels + (depth - 2) * 9 * channels * channels + 9 * channels
     return 2.0 * per_pixel * pixels
+
+
+def standalone(description: str, measure: Callable[..., dict], markdown: Callable[[dict], str], **options: Any) -> None:
+    """Run one benchmark from the command line: ``options`` (name -> default, typed by it) plus
+    ``--repeats``, ``--device`` and ``--json``; prints ``markdown(measure(...))`` or the JSON."""
+    parser = argparse.ArgumentParser(description=description)
+    for name, default in options.items():
+        parser.add_argument(f"--{name}", type=type(default), default=default)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON instead")
+    arguments = vars(parser.parse_args())
+    as_json = arguments.pop("json")
+    result = measure(**arguments)
+    print(json.dumps(result, indent=2) if as_json else markdown(result))

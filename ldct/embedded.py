@@ -8,10 +8,10 @@ checks every copy against it, so a study never runs on a changed slice.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from .errors import LdctInputError
+from .storage import file_sha256
 
 #: Where the shipped slices lie (inside the package, so a plain ``pip install`` has them).
 DATA = Path(__file__).resolve().parent / "data"
@@ -42,15 +42,6 @@ def expected_sha256(path: Path) -> str:
         if listed.removeprefix("./") == name:
             return digest
     raise LdctInputError(f"{path}: not listed in {manifest}")
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 (hex) of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verify_sha256(path: str | Path, expected: str) -> None:
