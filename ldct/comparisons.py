@@ -3,9 +3,11 @@
 The input is the stats table (results/stats/stats.tsv) as ``ldct.storage.read_table`` gives it:
 every value a string, ``NA`` for NaN. A comparison reads the row of one (dose, method, metric)
 whose reference method is the original DnCNN (``dncnn``): D = mean_difference (method minus
-dncnn, in metric units: SSIM unitless, PSNR in dB), its confidence interval [ci_low, ci_high]
-(the stats' (1 - alpha) CI, dual to the t-test at alpha) and the t-test p. Against a threshold
-thr in metric units, one comparison supports, contradicts or leaves unclear its expectation:
+dncnn, in metric units: SSIM unitless, PSNR in dB, the mean over eval slices of the per-slice
+difference, each slice averaged over its noise realizations first), its confidence interval
+[ci_low, ci_high] (the stats' (1 - alpha) CI, dual to the paired t-test at alpha) and the t-test
+p; with a single eval slice the CI and p are NaN. Against a threshold thr in metric units, one
+comparison supports, contradicts or leaves unclear its expectation:
 
 * ``lower``: supports if ci_high < thr, contradicts if ci_low > thr;
 * ``higher``: supports if ci_low > thr, contradicts if ci_high < thr;

@@ -44,3 +44,28 @@ def set_torch_threads(requested: int) -> int:
         logging.info("torch threads: %d (asked for %d, %d usable CPUs)", threads, requested, usable_cpus())
     torch.set_num_threads(threads)
     return threads
+
+
+#: Memory assumed available where the system does not say (bytes).
+FALLBACK_AVAILABLE_BYTES = 2 * 1024**3
+
+
+def available_memory_bytes(device: torch.device) -> int:
+    """Memory a job could still allocate on ``device`` (bytes): free GPU memory on CUDA; on
+    the CPU, Linux's MemAvailable (/proc/meminfo), else the free physical pages, else
+    :data:`FALLBACK_AVAILABLE_BYTES`."""
+    if device.type == "cuda":
+        import torch
+
+        return int(torch.cuda.mem_get_info(device)[0])
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return FALLBACK_AVAILABLE_BYTES

@@ -8,8 +8,9 @@ Which layers are updated is the method's ``finetune`` entry in the registry (:mo
   paper's Discussion suggests against over-smoothing (``dncnn_full``).
 
 Since the frozen layers of a ``last`` fine-tuning give every patch the same features in every epoch,
-they are computed once (when they fit in ``feature_cache_bytes``) and each step then runs
-only the last layer: the same optimisation at a fraction of the cost.
+they are computed once (when they fit in the memory the device has to spare, see
+:func:`feature_cache_fits`) and each step then runs only the last layer: the same
+optimisation at a fraction of the cost.
 
 Both learn to map low-dose patches to full-dose patches, in network units (see
 :func:`ldct.dncnn.hu_to_network`), with Adam and a mean squared error loss. Each epoch
@@ -29,15 +30,25 @@ import torch
 from torch import nn
 
 from .checkpoints import state_digest
-from .devices import resolve_device
+from .devices import available_memory_bytes, resolve_device
 from .dncnn import DnCNN, hu_to_network
 from .inference import fold_batch_norm
 from .methods import FINETUNE_LAYERS
 from .training import Batch, TrainingSettings, psnr_db, train
 from .window import HuWindow
 
-#: Largest trunk-feature cache (bytes) the last-layer-only fine-tuning keeps in memory.
-FEATURE_CACHE_BYTES = 2 * 1024**3
+#: Share of the device's available memory the trunk-feature cache (and its copy of the
+#: training rows) may take.
+FEATURE_CACHE_SHARE = 0.5
+
+
+def feature_cache_fits(cache_bytes: int, device: torch.device, limit_bytes: int | None = None) -> bool:
+    """Whether a trunk-feature cache of ``cache_bytes`` fits: the cache and its training rows
+    (twice ``cache_bytes``) within :data:`FEATURE_CACHE_SHARE` of the memory ``device`` has
+    available, or within ``limit_bytes`` when given."""
+    if limit_bytes is None:
+        limit_bytes = int(FEATURE_CACHE_SHARE * available_memory_bytes(device))
+    return 2 * cache_bytes <= limit_bytes
 
 
 def trainable_copy(pretrained: DnCNN, layers: str) -> DnCNN:
@@ -119,13 +130,14 @@ def finetune(
     seed: int,
     checkpoint_path: str,
     device: str = "auto",
-    feature_cache_bytes: int = FEATURE_CACHE_BYTES,
+    feature_cache_bytes: int | None = None,
 ) -> tuple[DnCNN, list[dict]]:
     """Fine-tune ``layers`` of ``pretrained`` on HU patch pairs (N, size, size) as method
     ``variant``; return the model and its history.
 
     ``settings`` is config ``dncnn.finetune``. Validation PSNR is in dB with the HU window's
-    width as the peak.
+    width as the peak. ``feature_cache_bytes`` caps the memory the trunk-feature cache may
+    take (see :func:`feature_cache_fits`; None: what the device has to spare).
     """
     low, full = hu_to_network(low_hu, hu_window), hu_to_network(full_hu, hu_window)
     data_digest = hashlib.sha256(low.tobytes() + full.tobytes()).hexdigest()
@@ -135,7 +147,7 @@ def finetune(
     model = trainable_copy(pretrained, layers)
     trained: nn.Module = model
     cache_bytes = low.nbytes * (1 + pretrained.channels)
-    cached = layers == "last" and cache_bytes <= feature_cache_bytes
+    cached = layers == "last" and feature_cache_fits(cache_bytes, where, feature_cache_bytes)
     if cached:
         logging.info("caching the frozen layers' features of %d patches (%.0f MB)", len(low), cache_bytes / 1e6)
         low_t, trained = with_trunk_features(model, low_t), LastLayerOnFeatures(model.last_layer)

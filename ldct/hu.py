@@ -1,4 +1,4 @@
-"""Stored DICOM pixel values to Hounsfield units, padding handling and centre cropping."""
+"""Stored DICOM pixel values to Hounsfield units, padding handling and the header facts."""
 
 from __future__ import annotations
 
@@ -42,17 +42,6 @@ def to_hu(dataset: Dataset, pixels: np.ndarray, fill_hu: float = -1000.0) -> tup
     return hu.astype(np.float32), int(fill.sum())
 
 
-def centre_crop(image: np.ndarray, rows: int, cols: int) -> tuple[np.ndarray, tuple[int, int]]:
-    """The central ``rows`` x ``cols`` window of ``image`` (pixels), clipped to the image size.
-
-    Returns the crop (a copy) and the (row, col) of its top-left pixel in ``image``.
-    """
-    rows, cols = min(rows, image.shape[0]), min(cols, image.shape[1])
-    top = (image.shape[0] - rows) // 2
-    left = (image.shape[1] - cols) // 2
-    return image[top : top + rows, left : left + cols].copy(), (top, left)
-
-
 def slice_metadata(dataset: Dataset, path: str | Path) -> dict[str, Any]:
     """What downstream steps and readers need from the DICOM header of ``path``, JSON-ready.
 
@@ -68,6 +57,7 @@ def slice_metadata(dataset: Dataset, path: str | Path) -> dict[str, Any]:
         "pixel_padding_value": (
             int(dataset.PixelPaddingValue) if "PixelPaddingValue" in dataset else None
         ),
+        "patient_id": str(dataset.get("PatientID", "")),
         "sop_instance_uid": str(dataset.get("SOPInstanceUID", "")),
         "series_instance_uid": str(dataset.get("SeriesInstanceUID", "")),
         "study_instance_uid": str(dataset.get("StudyInstanceUID", "")),

@@ -9,6 +9,7 @@ time and every rule reads its facts from it. It imports no torch. Every problem 
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -89,6 +90,11 @@ class Study:
         }
 
     @property
+    def declared_patients(self) -> dict[str, str | None]:
+        """Image id -> the patient its config entry declares (None where it declares none)."""
+        return {image: source.patient for image, source in self.sources.items()}
+
+    @property
     def pretrained_checkpoint(self) -> str:
         """The checkpoint the original DnCNN is imported from: the user's or the shipped one."""
         pretrain = self.config["dncnn"]["pretrain"]
@@ -131,10 +137,19 @@ def _split_images(
     sources: Mapping[str, ImageSource],
     series: Mapping[str, TciaSeries],
 ) -> list[str]:
-    """``split.<role>`` with each TCIA series id standing for its slices; ids must be known."""
+    """``split.<role>``: image ids, shell-style patterns of them ('kits_*') and TCIA series
+    ids standing for their slices; every entry must name at least one known image."""
     expanded: list[str] = []
-    for image in config["split"][role]:
-        expanded += series[image].image_ids() if image in series else [image]
+    for entry in config["split"][role]:
+        if entry in series:
+            expanded += series[entry].image_ids()
+        elif any(character in entry for character in "*?["):
+            matched = fnmatch.filter(sources, entry)
+            if not matched:
+                raise LdctInputError(f"config key split.{role}: pattern '{entry}' matches no image id")
+            expanded += matched
+        else:
+            expanded.append(entry)
     unknown = sorted(set(expanded) - set(sources))
     if unknown:
         raise LdctInputError(

@@ -132,12 +132,13 @@ def local_cores():
 
 
 def network_threads(wildcards=None):
-    """Cores a training or CNN denoising job claims (dncnn.threads; see claimed_cores)."""
+    """Cores a training job claims (dncnn.threads; see claimed_cores)."""
     return claimed_cores(config["dncnn"]["threads"])
 
 
 def denoise_threads(wildcards):
-    """CNN methods claim network_threads; the filters are single-threaded."""
+    """CNN methods claim dncnn.inference_threads (see claimed_cores); the filters are
+    single-threaded."""
     if STUDY.method(wildcards.method).kind == "cnn":
-        return network_threads()
+        return claimed_cores(config["dncnn"]["inference_threads"])
     return 1

@@ -40,7 +40,8 @@ rule acquire:
 
 
 rule to_hu:
-    """DICOM to float32 HU: rescale, padding to air, centre crop; a JSON sidecar with the header facts."""
+    """DICOM to float32 HU: rescale, padding to air, display orientation, one pixel size, a crop
+    about the body; a JSON sidecar with the header facts."""
     input:
         dicom="results/dicom/{image}.dcm",
     output:
@@ -55,6 +56,8 @@ rule to_hu:
     params:
         source=lambda wildcards: STUDY.sources[wildcards.image].text,
         fill_hu=config["hu"]["fill_hu"],
+        pixel_mm=config["hu"]["pixel_mm"],
+        centre=config["hu"]["crop"]["centre"],
         rows_px=config["hu"]["crop"]["rows_px"],
         cols_px=config["hu"]["crop"]["cols_px"],
     script:
@@ -62,7 +65,7 @@ rule to_hu:
 
 
 rule split:
-    """The train / eval table; fails if an eval slice also appears among the training slices."""
+    """The train / eval table with each slice's patient; fails if a slice or a patient is on both sides."""
     input:
         images=all_hu_images(),
     output:
@@ -76,5 +79,6 @@ rule split:
     params:
         eval_images=STUDY.eval_images,
         train_images=STUDY.train_images,
+        patients=STUDY.declared_patients,
     script:
         "../workflow_scripts/split.py"

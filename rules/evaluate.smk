@@ -19,7 +19,8 @@ rule metrics:
 
 
 rule collect_metrics:
-    """All per-image metric rows in one table, after checking every row is an eval image."""
+    """All per-image metric rows in one table, after checking every row is an eval image, each
+    with its image's patient from the split table."""
     input:
         tables=eval_expand(
             "results/metrics/per_image/{method}/{image}/dose{dose}.tsv",
@@ -44,7 +45,9 @@ rule collect_metrics:
 
 
 rule stats:
-    """Mean and SD per dose x method x metric, paired two-tailed t-test against the reference."""
+    """Per dose x method x metric over eval slices (realizations averaged first): mean, SD, the
+    SD over realizations, and against the reference the paired two-tailed t-test and the
+    patient mixed model."""
     input:
         table="results/metrics/metrics.tsv",
     output:

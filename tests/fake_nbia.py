@@ -41,8 +41,10 @@ LICENSE_TEXT = "Creative Commons Attribution 4.0 International License"
 
 
 def ct_slice(source: str, series_uid: str, instance: int, offset: int = 0) -> bytes:
-    """An embedded CT slice rewritten as instance ``instance`` of ``series_uid`` (DICOM bytes)."""
+    """An embedded CT slice rewritten as instance ``instance`` of ``series_uid`` (DICOM bytes),
+    each series a patient of its own."""
     dataset = pydicom.dcmread(embedded_dicom_path(source))
+    dataset.PatientID = f"patient-of-{series_uid}"
     dataset.SeriesInstanceUID = series_uid
     dataset.SOPInstanceUID = f"{series_uid}.{instance}"
     dataset.file_meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID

@@ -336,11 +336,12 @@ TRANSFER_FAILS_SHIFTS = {
 }
 
 
-def _metric_rows(shifts, seed=0):
-    """Per-image rows of 3 images x 4 realizations: dncnn values drawn at random, every other
-    method = dncnn + its shift + noise of SD 0.002 (SSIM) / 0.05 dB (PSNR) with mean exactly 0."""
+def _metric_rows(shifts, seed=0, images="abcdef"):
+    """Per-image rows of ``images`` (two slices per patient) x 2 realizations: dncnn values
+    drawn at random, every other method = dncnn + its shift + noise of SD 0.002 (SSIM) /
+    0.05 dB (PSNR) with mean exactly 0."""
     rng = np.random.default_rng(seed)
-    units = [(image, realization) for image in ("a", "b", "c") for realization in range(4)]
+    units = [(image, realization) for image in images for realization in range(2)]
     rows = []
     for dose in (0.75, 0.5, 0.1, 0.05):
         dncnn = np.stack([rng.uniform(0.6, 0.9, len(units)), rng.uniform(28.0, 40.0, len(units))])
@@ -351,7 +352,7 @@ def _metric_rows(shifts, seed=0):
             values[method] = dncnn + np.array(shift[dose])[:, None] + [[0.002], [0.05]] * noise
         rows += [
             {"dose": dose, "method": method, "image": image, "realization": realization,
-             "ssim_paper": ssim, "psnr_paper": psnr}
+             "patient": f"P{images.index(image) // 2}", "ssim_paper": ssim, "psnr_paper": psnr}
             for method, (ssim_values, psnr_values) in values.items()
             for (image, realization), ssim, psnr in zip(units, ssim_values, psnr_values,
                                                          strict=True)
@@ -372,3 +373,14 @@ def test_check_claims_on_summarize_output(tmp_path, shifts, expected):
     summary = summarize(_metric_rows(shifts), PAPER, "dncnn")
     write_table(tmp_path / "stats.tsv", summary, STATS_COLUMNS)
     assert _verdicts(read_table(tmp_path / "stats.tsv")) == expected
+
+
+def test_check_claims_on_a_single_eval_slice_is_inconclusive(tmp_path):
+    """One eval slice: summarize leaves every CI and p NaN (no test with n = 1), so each
+    comparison is unclear and every claim inconclusive, its numbers showing NA."""
+    summary = summarize(_metric_rows(PAPER_LIKE_SHIFTS, images="a"), PAPER, "dncnn")
+    write_table(tmp_path / "stats.tsv", summary, STATS_COLUMNS)
+    stats = read_table(tmp_path / "stats.tsv")
+    assert _verdicts(stats) == "IIIII"
+    assert all("[NA, NA]" in claim["our_numbers"] and "p = NA" in claim["our_numbers"]
+               for claim in check_claims(stats))

@@ -28,12 +28,14 @@ def test_minimal_config_gets_every_default():
     """Only the embedded list given: every other key comes from the schema defaults."""
     config = validate_config({"data": {"embedded": DEFAULT["data"]["embedded"]}}, SCHEMA)
     assert config["doses"]["eval"] == [0.75, 0.5, 0.1, 0.05]
-    assert config["realizations"] == 10
+    assert config["realizations"] == 2
     assert config["denoise"]["methods"] == list(METHODS)
     assert config["denoise"]["parameters"]["median"] == {"size_px": 3}
     assert config["denoise"]["parameters"]["gaussian"] == {"sigma_px": 1.0, "truncate_sd": 4.0}
     assert config["denoise"]["parameters"]["wiener"] == {"size_px": 5}
-    assert config["hu"]["crop"] == {"rows_px": 250, "cols_px": 350}
+    assert config["hu"]["crop"] == {"rows_px": 250, "cols_px": 350, "centre": "body"}
+    assert config["hu"]["pixel_mm"] == 1.0
+    assert config["split"]["eval"] == ["abdomen", "pancreas_*", "kits_*"]
     assert config["dncnn"]["hu_window"] == {"low_hu": -1000, "high_hu": 1000}
     assert config["figures"]["window"] == {"low_hu": -160, "high_hu": 240}
     assert config["noise"]["law"] == "paper"

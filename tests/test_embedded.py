@@ -65,6 +65,7 @@ def test_acquire_refuses_a_shipped_slice_whose_sha256_differs_from_the_manifest(
     (workdir / "config" / "kits.yaml").write_text(
         "data:\n  embedded:\n    - {image: abdomen, file: explicit_VR-UN.dcm}\n"
         "    - {image: kits, file: abdominal_ct/kits_00072/1-011.dcm}\n"
+        "split:\n  eval: [kits]\n"
     )
     process = snakemake(
         workdir, "--configfile", "config/kits.yaml", "--cores", "1", "results/dicom/kits.dcm", check=False, code=code

@@ -98,3 +98,15 @@ def test_an_epoch_visits_every_patch_once_in_channels_last_batches_in_a_seeded_o
         assert noisy.is_contiguous(memory_format=torch.channels_last)
         assert clean.shape[1] == 1 and clean.is_contiguous(memory_format=torch.channels_last)
         assert torch.equal(noisy, low[chosen]) and torch.equal(clean, full[chosen])
+
+
+def test_the_feature_cache_is_used_where_it_and_its_training_copy_fit():
+    from ldct.devices import available_memory_bytes
+    from ldct.finetune import FEATURE_CACHE_SHARE, feature_cache_fits
+
+    cpu = torch.device("cpu")
+    assert feature_cache_fits(500, cpu, limit_bytes=1000)
+    assert not feature_cache_fits(501, cpu, limit_bytes=1000)
+    available = available_memory_bytes(cpu)
+    assert available > 0
+    assert not feature_cache_fits(int(available * FEATURE_CACHE_SHARE), cpu)

@@ -9,7 +9,7 @@ import pytest
 from numpy.testing import assert_array_equal
 from pydicom.dataset import Dataset
 
-from ldct.hu import MIN_TISSUE_HU, centre_crop, padding_mask, to_hu
+from ldct.hu import MIN_TISSUE_HU, padding_mask, to_hu
 from ldct.storage import load_image, load_json, read_table, save_image, sidecar_path, write_table
 
 # --------------------------------------------------------------------------- to_hu
@@ -79,42 +79,6 @@ def test_to_hu_custom_fill_and_padding_range():
 def test_padding_mask_without_tag_is_empty():
     """No Pixel Padding Value: nothing is padding."""
     assert not padding_mask(Dataset(), np.zeros((3, 4), np.int16)).any()
-
-
-# --------------------------------------------------------------------------- centre_crop
-
-
-def test_centre_crop_returns_central_window_and_origin():
-    """10 x 12 image, 4 x 6 crop: rows 3..6, cols 3..8, origin (3, 3); odd margins round down."""
-    image = np.arange(120).reshape(10, 12)
-    crop, origin = centre_crop(image, 4, 6)
-    assert origin == (3, 3)
-    assert_array_equal(crop, [[39, 40, 41, 42, 43, 44],
-                              [51, 52, 53, 54, 55, 56],
-                              [63, 64, 65, 66, 67, 68],
-                              [75, 76, 77, 78, 79, 80]])
-    crop, origin = centre_crop(image, 5, 5)  # margins 5 and 7: top 2, left 3
-    assert origin == (2, 3)
-    assert_array_equal(crop, image[2:7, 3:8])
-
-
-def test_centre_crop_clips_to_small_images():
-    """A crop larger than the image returns the image itself (per axis), origin 0 on clipped axes."""
-    image = np.arange(20.0).reshape(4, 5)
-    crop, origin = centre_crop(image, 10, 10)
-    assert origin == (0, 0)
-    assert_array_equal(crop, image)
-    crop, origin = centre_crop(image, 2, 50)
-    assert origin == (1, 0)
-    assert_array_equal(crop, image[1:3, :])
-
-
-def test_centre_crop_returns_a_copy():
-    """Editing the crop leaves the image unchanged."""
-    image = np.zeros((8, 8))
-    crop, _ = centre_crop(image, 4, 4)
-    crop[:] = 1.0
-    assert not image.any()
 
 
 # --------------------------------------------------------------------------- storage

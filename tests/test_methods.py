@@ -137,7 +137,7 @@ def test_a_method_added_to_the_registry_runs_through_the_whole_study(tmp_path):
     snakemake(workdir, "--configfile", "config/test.yaml", "--cores", "2", code=code)
     results = workdir / "results"
     metrics = [row for row in read_table(results / "metrics/metrics.tsv") if row["method"] == "toy_box"]
-    assert len(metrics) == 2 * 2  # doses x realizations of the one eval slice
+    assert len(metrics) == 2 * 2 * 2  # doses x realizations x the two eval slices
     stats = [row for row in read_table(results / "stats/stats.tsv") if row["method"] == "toy_box"]
     assert len(stats) == 2 * 4 and all(row["reference_method"] == "dncnn" for row in stats)
     low = np.load(results / "simulated/abdomen/dose0.1.npy")[0]

@@ -4,12 +4,14 @@ ImageOrientationPatient; every stored orientation of an axial slice gives the sa
 from __future__ import annotations
 
 import numpy as np
+import pydicom
 import pytest
 
 from ldct.dicom import embedded_dicom_path, read_ct_slice
 from ldct.errors import LdctInputError
 from ldct.hu import to_hu
 from ldct.orientation import display_reorientation
+from ldct.prepare import SliceSettings, prepare_slice
 
 STANDARD = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
 
@@ -80,6 +82,26 @@ def test_a_real_slice_stored_upside_down_equals_the_same_slice_stored_the_right_
     np.testing.assert_array_equal(
         displayed_hu(dataset, pixels, orientation), displayed_hu(dataset, pixels[::-1], other_way)
     )
+
+
+@pytest.mark.parametrize(
+    "source", ["abdominal_ct/pancreas_ct_0001/4-069.dcm", "abdominal_ct/kits_00072/1-011.dcm"]
+)
+def test_to_hu_gives_the_same_window_for_a_file_stored_the_other_way_up(source, tmp_path):
+    """The whole to_hu preparation (orientation, 1 mm resampling, window about the body) of a
+    real file and of a copy with its rows stored in reverse and its orientation tag saying so."""
+    dataset = pydicom.dcmread(embedded_dicom_path(source))
+    flipped = tmp_path / "flipped.dcm"
+    dataset.PixelData = np.ascontiguousarray(dataset.pixel_array[::-1]).tobytes()
+    dataset.ImageOrientationPatient = [*dataset.ImageOrientationPatient[:3],
+                                       *(-float(v) for v in dataset.ImageOrientationPatient[3:])]
+    dataset.save_as(flipped)
+    as_stored, stored_meta = prepare_slice(embedded_dicom_path(source), SliceSettings())
+    other_way, other_meta = prepare_slice(flipped, SliceSettings())
+    np.testing.assert_array_equal(as_stored, other_way)
+    assert {stored_meta["reoriented"], other_meta["reoriented"]} == {
+        "flipped upside down", "already in display orientation"
+    }
 
 
 @pytest.mark.parametrize(

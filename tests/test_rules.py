@@ -36,7 +36,8 @@ RULE_JOBS = {
     "acquire": ([], ["results/dicom/abdomen.dcm"]),
     "to_hu": (["results/dicom/abdomen.dcm"], HU),
     "split": (
-        HU + ["results/hu/spine_small.npy", "results/hu/spine_small.json"],
+        HU + ["results/hu/kits_01.npy", "results/hu/kits_01.json"]
+        + ["results/hu/spine_small.npy", "results/hu/spine_small.json"],
         ["results/split.tsv"],
     ),
     "mtf_curve": ([], ["results/mtf/mtf_curve.tsv"]),

@@ -8,9 +8,10 @@ import pytest
 from ldct.split import check_eval_rows, split_table
 
 
-def image(seed: int, uid: str = "", spacing=(0.7, 0.7)):
+def image(seed: int, uid: str = "", spacing=(0.7, 0.7), patient_id: str = ""):
     pixels = np.random.default_rng(seed).normal(0, 10, (8, 6)).astype(np.float32)
-    return pixels, {"pixel_spacing_mm": list(spacing), "sop_instance_uid": uid}
+    meta = {"pixel_spacing_mm": list(spacing), "sop_instance_uid": uid, "patient_id": patient_id}
+    return pixels, meta
 
 
 def test_one_row_per_image_with_its_role_size_spacing_and_checksum():
@@ -32,6 +33,31 @@ def test_one_row_per_image_with_its_role_size_spacing_and_checksum():
 def test_an_eval_slice_among_the_training_slices_is_refused(train):
     with pytest.raises(ValueError, match="eval image 'a' and train image 'b' are the same slice"):
         split_table({"a": image(1, "1.2.1"), "b": train}, ["a"], ["b"])
+
+
+def test_rows_show_each_slices_patient_from_dicom_or_config():
+    images = {"a": image(1, patient_id="P1"), "b": image(2), "c": image(3), "d": image(4, patient_id="P4")}
+    rows = split_table(images, ["a"], ["b", "c", "d"], {"b": "declared-B", "d": "P4"})
+    assert [(row["patient"], row["patient_id"]) for row in rows] == [
+        ("P1", "P1"), ("declared-B", ""), ("unknown:c", ""), ("P4", "P4")
+    ]
+
+
+def test_a_declared_patient_that_contradicts_the_dicom_patient_id_is_refused():
+    with pytest.raises(ValueError, match="image 'a': the config declares patient 'X' but its DICOM PatientID is 'P1'"):
+        split_table({"a": image(1, patient_id="P1"), "b": image(2)}, ["a"], ["b"], {"a": "X"})
+
+
+@pytest.mark.parametrize(
+    "declared", [{}, {"a": "P9", "b": "P9"}], ids=["dicom PatientID", "declared in config"]
+)
+def test_a_patient_with_slices_in_both_roles_is_refused(declared):
+    images = {"a": image(1, "1.1", patient_id="P1"), "b": image(2, "1.2", patient_id="P1")}
+    if declared:
+        images = {"a": image(1, "1.1"), "b": image(2, "1.2")}
+    patient = declared.get("a", "P1")
+    with pytest.raises(ValueError, match=f"eval image 'a' and train image 'b' are from the same patient '{patient}'"):
+        split_table(images, ["a"], ["b"], declared)
 
 
 def test_images_without_uids_differ_by_their_pixels():

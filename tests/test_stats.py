@@ -1,7 +1,9 @@
-"""Unit tests of ldct.stats: paired tests, CI, Holm and the dose x method x metric summary."""
+"""Unit tests of ldct.stats: paired tests, CI, Holm, the slice-level dose x method x metric
+summary with its patient mixed-model columns, and the patient join."""
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 
@@ -10,7 +12,10 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats as scipy_stats
 
-from ldct.stats import STATS_COLUMNS, paired_t_test, summarize
+from ldct.mixed import patient_mixed_test
+from ldct.paired_tests import paired_t_test
+from ldct.split import with_patients
+from ldct.stats import STATS_COLUMNS, realization_sd, summarize
 
 # --------------------------------------------------------------------------- paired t-test
 
@@ -84,8 +89,13 @@ def test_paired_t_test_needs_two_pairs():
 DOSES = (0.75, 0.1)
 METHODS = ("noisy", "median", "wiener", "same")
 METRICS = ("ssim_paper", "psnr_paper")
-IMAGES = ("abdomen", "head")
+IMAGES = tuple(f"s{i}" for i in range(8))
 REALIZATIONS = range(4)
+
+
+def _patient(image):
+    """Two slices per patient: s0, s1 -> P0; s2, s3 -> P1; ..."""
+    return f"P{int(image[1:]) // 2}"
 
 
 def _rows(seed=0):
@@ -104,7 +114,7 @@ def _rows(seed=0):
                 }
                 for method in METHODS:
                     row = {"dose": dose, "method": method, "image": image,
-                           "realization": realization}
+                           "realization": realization, "patient": _patient(image)}
                     row.update({m: base[m] + offsets[method][m] for m in METRICS})
                     rows.append(row)
     return rows
@@ -112,6 +122,16 @@ def _rows(seed=0):
 
 def _index(summary):
     return {(row["dose"], row["method"], row["metric"]): row for row in summary}
+
+
+def _slice_values(rows, dose, method, metric):
+    """slices x realizations array of one sample, by hand: images and realizations sorted."""
+    return np.array([
+        [next(r[metric] for r in rows if r["dose"] == dose and r["method"] == method
+              and r["image"] == image and r["realization"] == realization)
+         for realization in REALIZATIONS]
+        for image in IMAGES
+    ])
 
 
 def test_summarize_has_one_row_per_dose_method_metric():
@@ -124,25 +144,25 @@ def test_summarize_has_one_row_per_dose_method_metric():
 
 
 def test_summarize_values_by_hand():
-    """n, mean, SD, mean difference, t and p of each row equal a hand/scipy computation on the paired data."""
+    """n, mean, SD, realization SD, mean difference, t and p of each row equal a hand/scipy
+    computation on the slice means (realizations averaged first)."""
     rows = _rows()
     summary = _index(summarize(rows, METRICS, "noisy"))
     for dose in DOSES:
         for method in METHODS:
             for metric in METRICS:
-                def sample(name, dose=dose, metric=metric):
-                    selected = sorted(
-                        ((r["image"], r["realization"]), r[metric]) for r in rows
-                        if r["dose"] == dose and r["method"] == name
-                    )
-                    return np.array([value for _, value in selected])
-
-                observed, reference = sample(method), sample("noisy")
+                values = _slice_values(rows, dose, method, metric)
+                observed = values.mean(axis=1)
+                reference = _slice_values(rows, dose, "noisy", metric).mean(axis=1)
                 row = summary[(dose, method, metric)]
-                assert row["n"] == len(IMAGES) * len(REALIZATIONS)
+                assert row["n"] == len(IMAGES)
+                assert row["n_patients"] == len(IMAGES) // 2
+                assert row["realizations"] == len(REALIZATIONS)
                 assert row["reference_method"] == "noisy"
                 assert_allclose(row["mean"], observed.mean(), rtol=1e-12)
                 assert_allclose(row["sd"], observed.std(ddof=1), rtol=1e-12)
+                pooled = math.sqrt(np.mean([np.var(slice_, ddof=1) for slice_ in values]))
+                assert_allclose(row["realization_sd"], pooled, rtol=1e-12)
                 if method == "noisy":
                     assert row["significant"] == "reference"
                     assert math.isnan(row["t_statistic"]) and math.isnan(row["p_value"])
@@ -153,6 +173,72 @@ def test_summarize_values_by_hand():
                 assert_allclose(row["t_statistic"], expected.statistic, rtol=1e-10)
                 assert_allclose(row["p_value"], expected.pvalue, rtol=1e-10, atol=1e-300)
                 assert row["significant"] == ("yes" if expected.pvalue < 0.05 else "no")
+
+
+def _hand_rows():
+    """3 slices x 2 realizations of metric 'x'; slices a, b of patient P1, c of P2.
+
+    ref:   a [1, 3], b [2, 2], c [4, 6] -> slice means 2, 2, 5
+    m:     a [2, 6], b [3, 7], c [6, 8] -> slice means 4, 5, 7; differences 2, 3, 2
+    """
+    values = {"ref": {"a": (1, 3), "b": (2, 2), "c": (4, 6)},
+              "m": {"a": (2, 6), "b": (3, 7), "c": (6, 8)}}
+    patients = {"a": "P1", "b": "P1", "c": "P2"}
+    return [
+        {"dose": 0.5, "method": method, "image": image, "realization": realization,
+         "patient": patients[image], "x": float(value)}
+        for method, by_image in values.items()
+        for image, pair in by_image.items()
+        for realization, value in enumerate(pair)
+    ]
+
+
+def test_summarize_averages_realizations_first_by_hand():
+    """n = 3 slices (not 6 units); mean 16/3, SD sqrt(7/3) of the slice means 4, 5, 7;
+    realization SD sqrt((8 + 8 + 2) / 3) = sqrt(6); d = 2, 3, 2: t = (7/3) / (sqrt(1/3) /
+    sqrt(3)) = 7, two-tailed p (df 2) = 1 - 7 / sqrt(51)."""
+    summary = _index(summarize(_hand_rows(), ["x"], "ref"))
+    row = summary[(0.5, "m", "x")]
+    assert (row["n"], row["realizations"], row["n_patients"]) == (3, 2, 2)
+    assert_allclose([row["mean"], row["sd"], row["realization_sd"]],
+                    [16 / 3, math.sqrt(7 / 3), math.sqrt(6)], rtol=1e-12)
+    assert_allclose([row["mean_difference"], row["t_statistic"], row["p_value"]],
+                    [7 / 3, 7.0, 1 - 7 / math.sqrt(51)], rtol=1e-12)
+    reference = summary[(0.5, "ref", "x")]
+    assert_allclose([reference["mean"], reference["realization_sd"]], [3.0, math.sqrt(4 / 3)],
+                    rtol=1e-12)
+
+
+def test_realization_sd_by_hand():
+    """Slices [1, 3] (variance 2), [2, 2] (0), [4, 7] (4.5): sqrt(6.5 / 3); one realization: NaN."""
+    assert_allclose(realization_sd(np.array([[1.0, 3.0], [2.0, 2.0], [4.0, 7.0]])),
+                    math.sqrt(6.5 / 3), rtol=1e-12)
+    assert math.isnan(realization_sd(np.array([[1.0], [2.0]])))
+
+
+def test_summarize_with_one_realization_has_nan_realization_sd():
+    """One realization per slice: slice values are the metric values, realization_sd NaN."""
+    rows = [row for row in _hand_rows() if row["realization"] == 0]
+    row = _index(summarize(rows, ["x"], "ref"))[(0.5, "m", "x")]
+    assert row["realizations"] == 1 and math.isnan(row["realization_sd"])
+    assert_allclose(row["mean"], (2 + 3 + 6) / 3, rtol=1e-12)
+
+
+def test_summarize_with_one_slice_has_nan_tests_and_logs_why(caplog):
+    """One eval slice: n = 1, SD and every test column NaN, the mean difference still set,
+    tests_agree 'n/a', and the log says why."""
+    rows = [row for row in _hand_rows() if row["image"] == "a"]
+    with caplog.at_level(logging.WARNING, logger="ldct.stats"):
+        row = _index(summarize(rows, ["x"], "ref"))[(0.5, "m", "x")]
+    assert (row["n"], row["n_patients"], row["realizations"]) == (1, 1, 2)
+    assert math.isnan(row["sd"])
+    assert_allclose(row["realization_sd"], math.sqrt(8.0), rtol=1e-12)
+    assert row["mean_difference"] == 2.0
+    for column in ("ci_low", "ci_high", "t_statistic", "p_value", "p_holm", "wilcoxon_statistic",
+                   "wilcoxon_p", "mixed_mean_difference", "mixed_p"):
+        assert math.isnan(row[column]), column
+    assert (row["significant"], row["significant_holm"], row["tests_agree"]) == ("no", "no", "n/a")
+    assert "1 eval slice" in caplog.text and "1 patient" in caplog.text
 
 
 def test_summarize_flags_significance_at_alpha():
@@ -171,7 +257,7 @@ def test_summarize_flags_significance_at_alpha():
 
 
 def test_summarize_is_independent_of_row_order():
-    """Shuffling the input rows gives the identical summary (pairs matched on image, realization)."""
+    """Shuffling the input rows gives the identical summary (pairs matched on the image)."""
     rows = _rows(seed=3)
     expected = summarize(rows, METRICS, "noisy")
     shuffled = list(rows)
@@ -187,7 +273,7 @@ def test_summarize_is_independent_of_row_order():
                 assert a[key] == b[key], key
 
 
-def test_summarize_pairs_on_image_and_realization_not_position():
+def test_summarize_pairs_on_image_not_position():
     """Reversing only the method rows leaves t unchanged; pairing by position would change it."""
     rows = _rows(seed=4)
     reference_rows = [r for r in rows if r["method"] == "noisy"]
@@ -198,12 +284,27 @@ def test_summarize_pairs_on_image_and_realization_not_position():
     assert_allclose(got[key]["t_statistic"], expected[key]["t_statistic"], rtol=1e-12)
 
 
-def test_summarize_raises_when_a_method_misses_a_realization():
-    """A method without a (image, realization) the reference has is a ValueError."""
+@pytest.mark.parametrize(
+    "dropped",
+    [
+        lambda r: r["image"] == "s3",  # a whole slice
+        lambda r: r["realization"] == 2,  # the same realization of every slice
+    ],
+)
+def test_summarize_raises_when_a_method_misses_units_of_the_reference(dropped):
+    """A method without slices or realizations the reference has is a ValueError naming both."""
     rows = [r for r in _rows()
-            if not (r["method"] == "wiener" and r["dose"] == 0.1 and r["image"] == "head"
+            if not (r["method"] == "wiener" and r["dose"] == 0.1 and dropped(r))]
+    with pytest.raises(ValueError, match="'wiener' and 'noisy' were not evaluated on the same"):
+        summarize(rows, METRICS, "noisy")
+
+
+def test_summarize_raises_when_slices_have_different_realization_counts():
+    """One slice of a sample with a realization fewer than the others is a ValueError."""
+    rows = [r for r in _rows()
+            if not (r["method"] == "wiener" and r["dose"] == 0.1 and r["image"] == "s5"
                     and r["realization"] == 2)]
-    with pytest.raises(ValueError, match="wiener"):
+    with pytest.raises(ValueError, match="method wiener.*different numbers of realizations"):
         summarize(rows, METRICS, "noisy")
 
 
@@ -220,17 +321,106 @@ def test_summarize_raises_on_a_duplicated_evaluation_unit():
         summarize(rows + [dict(rows[5])], METRICS, "noisy")
 
 
+def test_summarize_raises_when_an_image_has_two_patients():
+    """Rows of one image naming different patients are a ValueError naming the image."""
+    rows = _rows()
+    rows[0] = dict(rows[0], patient="someone else")
+    with pytest.raises(ValueError, match="image s0 has metric rows of patients"):
+        summarize(rows, METRICS, "noisy")
+
+
+# --------------------------------------------------------------------------- patients
+
+def test_with_patients_joins_the_split_table_on_image():
+    """Each metric row gets its image's patient; the input rows are left as they were."""
+    metric_rows = [{"image": "a", "x": "1"}, {"image": "b", "x": "2"}, {"image": "a", "x": "3"}]
+    split_rows = [{"image": "a", "role": "eval", "patient": "P1"},
+                  {"image": "b", "role": "eval", "patient": "P2"},
+                  {"image": "t", "role": "train", "patient": "P3"}]
+    joined = with_patients(metric_rows, split_rows)
+    assert [row["patient"] for row in joined] == ["P1", "P2", "P1"]
+    assert [row["x"] for row in joined] == ["1", "2", "3"]
+    assert "patient" not in metric_rows[0]
+
+
+@pytest.mark.parametrize("split_patient", [None, ""])
+def test_with_patients_raises_naming_an_image_without_patient(split_patient):
+    """An image missing from the split table, or with an empty patient: ValueError naming it."""
+    split_rows = [{"image": "a", "role": "eval", "patient": "P1"}]
+    if split_patient is not None:
+        split_rows.append({"image": "b", "role": "eval", "patient": split_patient})
+    with pytest.raises(ValueError, match="no patient for the image\\(s\\) b$"):
+        with_patients([{"image": "a"}, {"image": "b"}], split_rows)
+
+
+# --------------------------------------------------------------------------- mixed model columns
+
+def _patient_rows(differences_by_patient, dose=0.5):
+    """Methods 'ref' and 'm' on one realization per slice, metric 'x': patient i's slices have
+    ref = slice index and m = ref + the patient's given differences."""
+    rows = []
+    for patient, differences in differences_by_patient.items():
+        for k, difference in enumerate(differences):
+            common = {"dose": dose, "image": f"{patient}_{k}", "realization": 0,
+                      "patient": patient}
+            rows.append(dict(common, method="ref", x=float(k)))
+            rows.append(dict(common, method="m", x=k + difference))
+    return rows
+
+
+STRONG_PATIENT_OFFSETS = {  # d = patient offset +- 0.01: the t-test sees 12 independent slices
+    "P1": [0.89, 0.91, 0.90, 0.90],
+    "P2": [1.09, 1.11, 1.10, 1.10],
+    "P3": [-0.29, -0.31, -0.30, -0.30],
+}
+
+
+def test_summarize_mixed_columns_and_disagreement_with_the_t_test():
+    """Strong patient offsets: the t-test is significant, the mixed model (p from
+    ldct.mixed.patient_mixed_test on the same differences) is not: tests_agree 'no'."""
+    row = _method_row(_patient_rows(STRONG_PATIENT_OFFSETS))
+    differences = np.concatenate(list(STRONG_PATIENT_OFFSETS.values()))
+    expected = patient_mixed_test(differences, [p for p, d in STRONG_PATIENT_OFFSETS.items()
+                                                for _ in d])
+    assert row["n_patients"] == 3
+    assert row["p_value"] < 0.05 < row["mixed_p"]
+    assert_allclose([row["mixed_mean_difference"], row["mixed_p"]],
+                    [expected.mean_difference, expected.p_value],
+                    rtol=1e-5)  # d = (k + d) - k: rounding moves the optimiser's end point
+    assert row["tests_agree"] == "no"
+
+
+def test_summarize_tests_agree_when_both_are_significant():
+    """A shift of 1 with patient offsets of +-0.05: both tests significant, tests_agree 'yes'."""
+    rng = np.random.default_rng(7)
+    by_patient = {f"P{i}": list(1.0 + offset + rng.normal(scale=0.1, size=4))
+                  for i, offset in enumerate((-0.05, 0.0, 0.05))}
+    row = _method_row(_patient_rows(by_patient))
+    assert row["p_value"] < 0.05 and row["mixed_p"] < 0.05
+    assert row["tests_agree"] == "yes"
+
+
+def test_summarize_logs_why_there_is_no_mixed_model(caplog):
+    """One patient: mixed columns NaN, tests_agree 'n/a', the reason logged with the row's key."""
+    with caplog.at_level(logging.WARNING, logger="ldct.stats"):
+        row = _method_row(_patient_rows({"P1": [0.1, 0.3, 0.2, 0.5]}))
+    assert math.isnan(row["mixed_mean_difference"]) and math.isnan(row["mixed_p"])
+    assert row["tests_agree"] == "n/a" and not math.isnan(row["p_value"])
+    assert "dose 0.5, method m, metric x: no mixed model: 1 patient(s)" in caplog.text
+
+
 # --------------------------------------------------------------------------- CI, Wilcoxon, Holm
 
-NEW_NUMERIC_COLUMNS = ("ci_low", "ci_high", "p_holm", "wilcoxon_statistic", "wilcoxon_p")
+NEW_NUMERIC_COLUMNS = ("ci_low", "ci_high", "p_holm", "wilcoxon_statistic", "wilcoxon_p",
+                       "mixed_mean_difference", "mixed_p")
 
 
 def _paired_rows(reference, differences, dose=0.5):
-    """Rows of methods 'ref' and 'm' on one image, realization i pairing reference[i] with
-    reference[i] + differences[i], metric 'x'."""
+    """Rows of methods 'ref' and 'm', one realization per slice, slice i (of patient i mod 2)
+    pairing reference[i] with reference[i] + differences[i], metric 'x'."""
     rows = []
-    for realization, (value, difference) in enumerate(zip(reference, differences, strict=True)):
-        common = {"dose": dose, "image": "abdomen", "realization": realization}
+    for i, (value, difference) in enumerate(zip(reference, differences, strict=True)):
+        common = {"dose": dose, "image": f"s{i}", "realization": 0, "patient": f"P{i % 2}"}
         rows.append(dict(common, method="ref", x=value))
         rows.append(dict(common, method="m", x=value + difference))
     return rows
@@ -257,9 +447,10 @@ def test_summarize_ci_of_mean_difference_by_hand(alpha, t_critical):
 
 
 def test_summarize_ci_collapses_to_the_mean_for_constant_differences():
-    """sd(d) = 0: t and p are NaN and both CI bounds equal the mean difference."""
+    """sd(d) = 0: t, p and the mixed model are NaN and both CI bounds equal the mean difference."""
     row = _method_row(_paired_rows([1.0, 2.0, 3.0, 4.0], [0.5] * 4))
     assert math.isnan(row["t_statistic"]) and math.isnan(row["p_value"])
+    assert math.isnan(row["mixed_p"]) and row["tests_agree"] == "n/a"
     assert row["ci_low"] == row["ci_high"] == row["mean_difference"] == 0.5
 
 
@@ -352,10 +543,11 @@ def test_summarize_holm_significance_at_alpha():
 
 
 def test_summarize_reference_rows_have_nan_in_every_new_column():
-    """Reference rows: NaN CI, Holm and Wilcoxon columns, 'reference' in significant_holm."""
+    """Reference rows: NaN CI, Holm, Wilcoxon and mixed-model columns, 'reference' in
+    significant_holm and tests_agree."""
     reference_rows = [row for row in summarize(_rows(), METRICS, "noisy")
                       if row["method"] == "noisy"]
     assert len(reference_rows) == len(DOSES) * len(METRICS)
     for row in reference_rows:
         assert all(math.isnan(row[column]) for column in NEW_NUMERIC_COLUMNS)
-        assert row["significant_holm"] == "reference"
+        assert row["significant_holm"] == row["tests_agree"] == "reference"

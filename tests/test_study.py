@@ -25,13 +25,21 @@ def study(change: dict | None = None):
 
 
 def test_default_study():
-    """One eval slice, the other four embedded slices for training, every registered method."""
+    """49 abdominal slices of 4 patients: the 21 of PANCREAS_0001 and KiTS-00072 evaluated (the
+    split's patterns expand in config order), the 28 of the other two patients trained on."""
     default = study()
-    assert default.eval_images == ("abdomen",)
-    assert default.train_images == ("head_cerebrum", "head_skull_base", "spine", "spine_small")
+    assert default.eval_images == (
+        "abdomen", *(f"pancreas_{n:02d}" for n in range(1, 13)), *(f"kits_{n:02d}" for n in range(1, 9))
+    )
+    assert default.train_images == (
+        *(f"totalseg_{n:02d}" for n in range(1, 21)), *(f"cmb_{n:02d}" for n in range(1, 9))
+    )
+    assert default.declared_patients["totalseg_01"] == "TotalSegmentator-example"
+    assert default.declared_patients["kits_01"] is None  # its DICOM PatientID tells
+    assert default.sources["kits_01"].sha256 is not None  # shipped: checked against SHA256SUMS
     assert default.eval_dose_labels == ["0.75", "0.5", "0.1", "0.05"]
     assert default.train_dose_labels[-1] == "0.01"
-    assert default.realizations == 10
+    assert default.realizations == 2
     assert default.figure_image == "abdomen"
     assert default.sources["abdomen"].text == "explicit_VR-UN.dcm"
     assert default.sources["abdomen"].dicom.endswith("explicit_VR-UN.dcm")
@@ -61,7 +69,8 @@ def test_a_fine_tuned_method_alone_still_shows_its_pretraining():
 
 
 def test_explicit_training_images_and_profile_doses():
-    assert study({"split": {"eval": ["abdomen"], "train": ["spine"]}}).train_images == ("spine",)
+    assert study({"split": {"eval": ["abdomen"], "train": ["cmb_01"]}}).train_images == ("cmb_01",)
+    assert study({"split": {"eval": ["kits_0[12]"], "train": ["cmb_*"]}}).eval_images == ("kits_01", "kits_02")
     assert study().profile_doses == (0.5, 0.1)
     assert study({"doses": {"eval": [0.75, 0.1], "train": [0.5]}}).profile_doses == (0.1,)
     assert study({"doses": {"eval": [0.3, 0.2], "train": [0.5]}}).profile_doses == (0.3, 0.2)
@@ -73,13 +82,13 @@ def test_explicit_training_images_and_profile_doses():
     "change, message",
     [
         ({"split": {"eval": ["liver"]}}, "config key split.eval: unknown image id(s) ['liver']"),
+        ({"split": {"eval": ["liver_*"]}}, "config key split.eval: pattern 'liver_*' matches no image id"),
         ({"split": {"eval": ["abdomen"], "train": ["abdomen"]}}, "in both eval and train"),
         (
-            {"split": {"eval": ["abdomen", "head_cerebrum", "head_skull_base", "spine",
-                                "spine_small"], "train": []}},
+            {"split": {"eval": ["*"], "train": []}},
             "config key split.train: methods ['dncnn_tra', 'dncnn_full'] need training images",
         ),
-        ({"figures": {"image": "spine"}}, "config key figures.image: 'spine' is not an eval image"),
+        ({"figures": {"image": "cmb_01"}}, "config key figures.image: 'cmb_01' is not an eval image"),
         ({"data": {"source": "local_dicom"}}, "config key data.local_dicom.folder: required"),
         (
             {"data": {"source": "local_dicom", "local_dicom": {"folder": "/no/such/folder"}}},

@@ -19,23 +19,23 @@ DOWNSTREAM_OF_STATS = {"claims": 1, "statistics_page": 1, "figure_scores": 4}
 
 
 def test_dry_run_of_default_config_lists_every_job(tmp_path):
-    """Default config: 5 embedded slices; 1 eval slice x 4 doses x 7 methods, each job for all
-    10 realizations; 4 training slices, each simulated at the 10 training doses in one job; the
-    shipped DnCNN, fine-tuned two ways."""
+    """Default config: 49 embedded slices; 21 eval slices x 4 doses x 7 methods, each job for
+    both realizations; 28 training slices, each simulated at the 10 training doses in one job;
+    the shipped DnCNN, fine-tuned two ways."""
     workdir = make_workdir(tmp_path)
     process = snakemake(workdir, "-n", "--cores", "1")
     assert job_counts(process.stdout) == {
-        "acquire": 5,
-        "to_hu": 5,
+        "acquire": 49,
+        "to_hu": 49,
         "split": 1,
         "mtf_curve": 1,
-        "simulate": 4,
-        "simulate_training": 4,
+        "simulate": 21 * 4,
+        "simulate_training": 28,
         "import_pretrained_dncnn": 1,
         "patches": 1,
         "finetune_dncnn": 2,
-        "denoise": 4 * 7,
-        "metrics": 4 * 7,
+        "denoise": 21 * 4 * 7,
+        "metrics": 21 * 4 * 7,
         "collect_metrics": 1,
         "stats": 1,
         "claims": 1,
@@ -69,16 +69,22 @@ def threads_by_rule(dry_run_output: str) -> dict[str, set[int]]:
 
 @pytest.mark.parametrize("cores_per_cpu", [1, 4])
 def test_multi_threaded_jobs_claim_their_cpus_share_of_cores(tmp_path, cores_per_cpu):
-    """--cores beyond the usable CPUs (--cores 8 on 2): a training or CNN job claims every core,
-    so no job shares its CPUs; within the CPUs it claims dncnn.threads (4), capped by --cores."""
+    """--cores beyond the usable CPUs (--cores 8 on 2): a multi-threaded training or CNN job
+    claims every core, so no job shares its CPUs; within the CPUs it claims its threads
+    (dncnn.threads 2, dncnn.inference_threads 2 here), capped by --cores. Single-threaded CNN
+    denoising (the default inference_threads 1) claims one core."""
     cpus = len(os.sched_getaffinity(0))
     cores = cpus * cores_per_cpu
-    process = snakemake(make_workdir(tmp_path), "-n", "--cores", str(cores))
+    workdir = make_workdir(tmp_path)
+    (workdir / "config" / "threads.yaml").write_text(yaml.safe_dump({"dncnn": {"inference_threads": 2}}))
+    process = snakemake(workdir, "-n", "--cores", str(cores), "--configfile", "config/config.yaml", "config/threads.yaml")
     threads = threads_by_rule(process.stdout)
-    network_job = cores if cores_per_cpu > 1 else min(4, cores)
+    network_job = cores if cores_per_cpu > 1 else min(2, cores)
     assert threads["finetune_dncnn"] == {network_job}
     assert threads["denoise"] == {1, network_job}  # filters, and the CNN methods
     assert threads["metrics"] == {1}
+    default = threads_by_rule(snakemake(workdir, "-n", "--cores", str(cores)).stdout)
+    assert default["denoise"] == {1} and default["finetune_dncnn"] == {network_job}
 
 
 def dry_run_with(workdir, section: str, change: dict):
@@ -93,8 +99,10 @@ def dry_run_with(workdir, section: str, change: dict):
 def test_tiny_study_writes_metrics_and_stats(tiny_study):
     """Every eval unit gets every metric; stats hold each dose x method x metric once."""
     metrics = read_table(tiny_study / "results/metrics/metrics.tsv")
-    assert len(metrics) == 2 * 2 * 7  # doses x realizations x methods, one eval image
-    assert {row["image"] for row in metrics} == {"abdomen"}
+    assert len(metrics) == 2 * 2 * 7 * 2  # doses x realizations x methods x eval slices
+    assert {(row["image"], row["patient"]) for row in metrics} == {
+        ("abdomen", "PANCREAS_0001"), ("kits_01", "KiTS-00072")
+    }
     for row in metrics:
         for metric in METRICS:
             assert np.isfinite(float(row[metric]))
@@ -103,10 +111,12 @@ def test_tiny_study_writes_metrics_and_stats(tiny_study):
     assert keys == sorted((d, m, k) for d in ("0.5", "0.1") for m in METHODS for k in METRICS)
     reference = [row for row in stats if row["method"] == "dncnn"]
     assert {row["significant"] for row in reference} == {"reference"}
+    assert {(row["n"], row["n_patients"], row["realizations"]) for row in stats} == {("2", "2", "2")}
     split = read_table(tiny_study / "results/split.tsv")
-    assert {(row["image"], row["role"]) for row in split} == {
-        ("abdomen", "eval"),
-        ("spine_small", "train"),
+    assert {(row["image"], row["role"], row["patient"]) for row in split} == {
+        ("abdomen", "eval", "PANCREAS_0001"),
+        ("kits_01", "eval", "KiTS-00072"),
+        ("spine_small", "train", "1CT1"),
     }
 
 
@@ -134,9 +144,9 @@ def test_changing_one_eval_dose_reruns_only_that_dose(tiny_study, tmp_path):
     dry = snakemake(workdir, "--configfile", "config/changed.yaml", "-n", "--cores", "1")
     assert len(mtimes) > 3 * 7
     assert job_counts(dry.stdout) == {
-        "simulate": 1,
-        "denoise": 7,
-        "metrics": 7,
+        "simulate": 2,
+        "denoise": 7 * 2,
+        "metrics": 7 * 2,
         "collect_metrics": 1,
         "stats": 1,
         **DOWNSTREAM_OF_STATS,
@@ -186,6 +196,29 @@ def test_corrupt_local_dicom_stops_with_one_message(tmp_path):
     assert not (results / "stats" / "stats.tsv").exists()
     assert not (results / "metrics" / "metrics.tsv").exists()
     assert not [path for path in results.rglob("*") if path.name.endswith(".tmp")]
+
+
+def test_the_split_rule_refuses_a_patient_on_both_sides(tmp_path):
+    """Two slices of PANCREAS_0001 (no patient declared in the config, so only their DICOM
+    PatientID tells): one evaluated, one trained on. The split rule stops naming both."""
+    workdir = make_workdir(tmp_path, REPO / "config" / "test.yaml")
+    config = {
+        "data": {"embedded": [
+            {"image": "pancreas_01", "file": "abdominal_ct/pancreas_ct_0001/98-163.dcm"},
+            {"image": "pancreas_02", "file": "abdominal_ct/pancreas_ct_0001/164-229.dcm"},
+        ]},
+        "split": {"eval": ["pancreas_01"], "train": ["pancreas_02"]},
+    }
+    (workdir / "config" / "same_patient.yaml").write_text(yaml.safe_dump(config))
+    process = snakemake(
+        workdir, "--configfile", "config/test.yaml", "config/same_patient.yaml",
+        "--cores", "1", "results/split.tsv", check=False,
+    )
+    assert one_ldct_message(process).endswith(
+        "eval image 'pancreas_01' and train image 'pancreas_02' are from the same patient "
+        "'PANCREAS_0001': a patient's slices must all be evaluated or all be trained on"
+    )
+    assert not (workdir / "results" / "split.tsv").exists()
 
 
 @pytest.mark.parametrize(
@@ -297,8 +330,8 @@ def test_changing_the_cnn_hu_window_reruns_only_cnn_jobs(tiny_study):
     dry = dry_run_with(tiny_study, "dncnn", {"hu_window": {"low_hu": -1024, "high_hu": 1024}})
     assert job_counts(dry.stdout) == {
         "finetune_dncnn": 2,
-        "denoise": 3 * 2,
-        "metrics": 3 * 2,
+        "denoise": 3 * 2 * 2,
+        "metrics": 3 * 2 * 2,
         "collect_metrics": 1,
         "stats": 1,
         **DOWNSTREAM_OF_STATS,
@@ -315,8 +348,8 @@ def test_changing_one_filter_reruns_only_that_filter(tiny_study):
     """denoise.parameters.median: the median's denoise and metrics jobs rerun, no other method's."""
     dry = dry_run_with(tiny_study, "denoise", {"parameters": {"median": {"size_px": 5}}})
     assert job_counts(dry.stdout) == {
-        "denoise": 2,
-        "metrics": 2,
+        "denoise": 2 * 2,
+        "metrics": 2 * 2,
         "collect_metrics": 1,
         "stats": 1,
         **DOWNSTREAM_OF_STATS,
@@ -325,7 +358,7 @@ def test_changing_one_filter_reruns_only_that_filter(tiny_study):
         "run_settings": 1,
         "all": 1,
     }
-    assert dry.stdout.count("wildcards: method=median") == 4
+    assert dry.stdout.count("wildcards: method=median") == 8
 
 
 # Every figure and table the report must hold, as paths relative to the working directory.

@@ -23,8 +23,9 @@ def main():
     page = html_page(
         "Claims check",
         [("Claims of Usui et al. (2021)", table_html(claims, CLAIM_COLUMNS))],
-        "Each claim of the paper, how this run tests it, this run's numbers (paired mean "
-        "differences against DnCNN with their confidence intervals and t-test p) and the verdict.",
+        "Each claim of the paper, how this run tests it, this run's numbers (mean paired "
+        "differences over eval slices against DnCNN with their confidence intervals and t-test "
+        "p) and the verdict.",
     )
     atomic_write(snakemake.output.page, lambda handle: handle.write(page.encode("utf-8")))
 

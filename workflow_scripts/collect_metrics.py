@@ -1,13 +1,16 @@
-"""Rule collect_metrics: one table of every per-image metric row, eval images only."""
+"""Rule collect_metrics: one table of every per-image metric row, eval images only, each with
+the patient of its image from the split table."""
 
-from ldct.split import check_eval_rows
+from ldct.split import check_eval_rows, with_patients
 from ldct.storage import read_table, write_table
 from ldct.workflow import run_rule
 
 
 def main():
+    split = read_table(snakemake.input.split)
     rows = [row for path in snakemake.input.tables for row in read_table(path)]
-    check_eval_rows(rows, read_table(snakemake.input.split))
+    check_eval_rows(rows, split)
+    rows = with_patients(rows, split)
     rows.sort(key=lambda row: (-float(row["dose"]), row["method"], row["image"], int(row["realization"])))
     write_table(snakemake.output.table, rows, list(rows[0]))
 

@@ -1,4 +1,4 @@
-"""Rule split: the train / eval table, refusing an eval slice that also appears in training."""
+"""Rule split: the train / eval table with patients, refusing a slice or a patient in both."""
 
 from ldct.split import split_table
 from ldct.storage import load_image, write_table
@@ -11,7 +11,12 @@ def main():
         image, meta = load_image(path)
         images[meta["image"]] = (image, meta)
     with config_value("split"):
-        rows = split_table(images, snakemake.params.eval_images, snakemake.params.train_images)
+        rows = split_table(
+            images,
+            snakemake.params.eval_images,
+            snakemake.params.train_images,
+            snakemake.params.patients,
+        )
     write_table(snakemake.output.table, rows, list(rows[0]))
 
 

@@ -1,4 +1,5 @@
-"""Rule stats: per dose x method x metric summary and paired t-tests against the reference."""
+"""Rule stats: per dose x method x metric summary over eval slices, and paired tests (t-test,
+Wilcoxon, patient mixed model) against the reference; why a test is NaN goes to the log."""
 
 from ldct.metrics import METRIC_NAMES
 from ldct.stats import STATS_COLUMNS, summarize

@@ -26,10 +26,11 @@ def plot_scores(
     methods: Sequence[str],
     alpha: float,
 ) -> plt.Figure:
-    """Mean ± SD of ``metric`` per dose (groups, highest dose first) and method (bars).
+    """Mean ± SD over eval slices of ``metric`` per dose (groups, highest first) and method.
 
     ``stats_rows`` are rows of the stats table (results/stats/stats.tsv, values as text). A
-    star marks a mean that differs from the reference method's with paired t-test p < ``alpha``.
+    star marks a mean that differs from the reference method's with paired t-test p < ``alpha``
+    (over eval slices); a NaN SD (one slice) draws no error bar.
     """
     rows = {
         (float(row["dose"]), row["method"]): row for row in stats_rows if row["metric"] == metric
