@@ -1,4 +1,5 @@
-"""Where the default study's time goes, and how it grows with the study.
+"""Where the default study's time goes, and how it grows with the study (README, "Where the
+time goes": those numbers are of the earlier five-slice default, config/pydicom_slices.yaml).
 
 * Runs README command 1's workflow (``snakemake --cores N --resources gpu=1``) on the default
   config in a fresh folder, and times ``snakemake -n`` beside it.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import fnmatch
 import json
 import shutil
 import subprocess
@@ -63,11 +65,10 @@ def scaled(what: str, factor: int) -> dict[str, Any]:
     default = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     if what == "realizations":
         return {"realizations": default["realizations"] * factor}
-    embedded, evaluated = list(default["data"]["embedded"]), list(default["split"]["eval"])
+    embedded = list(default["data"]["embedded"])
     by_id = {entry["image"]: entry for entry in embedded}
-    copies = [
-        {**by_id[image], "image": f"{image}_copy{k}"} for k in range(2, factor + 1) for image in default["split"]["eval"]
-    ]
+    evaluated = [image for entry in default["split"]["eval"] for image in fnmatch.filter(by_id, entry)]
+    copies = [{**by_id[image], "image": f"{image}_copy{k}"} for k in range(2, factor + 1) for image in evaluated]
     return {"data": {"embedded": embedded + copies}, "split": {"eval": evaluated + [c["image"] for c in copies]}}
 
 

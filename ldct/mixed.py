@@ -24,16 +24,16 @@ from statsmodels.regression.mixed_linear_model import MixedLM
 OPTIMIZER = {"method": "nm", "ftol": 1e-14}
 
 
-#: What statsmodels warns when the patient variance estimate is 0 (a "singular" fit). The
-#: model then treats the slices as independent: the intercept is the mean difference and its
-#: standard error sd / sqrt(n), which statsmodels still computes; the fit is kept.
+#: What statsmodels warns when the patient variance estimate is at or near 0 (a "singular"
+#: fit). At 0 the model treats the slices as independent: the intercept is the mean difference
+#: and its standard error sd / sqrt(n), which statsmodels still computes; the fit is kept.
 BOUNDARY_WARNINGS = frozenset(
     {
         "The MLE may be on the boundary of the parameter space.",
         "The Hessian matrix at the estimated parameter values is not positive definite.",
     }
 )
-#: A patient variance below this share of the differences' variance counts as 0.
+#: A patient variance below this share of the differences' variance is noted as 0.
 BOUNDARY_VARIANCE = 1e-6
 
 
@@ -79,9 +79,9 @@ def patient_mixed_test(differences: np.ndarray, patients: Sequence[str]) -> Pati
     statsmodels' (inverse observed information of all parameters); in unbalanced designs it
     can exceed the GLS one, sqrt(1 / sum_i m_i / (sigma^2 + m_i tau^2)).
 
-    A patient variance estimated at 0 (the boundary; statsmodels warns) keeps the fit, whose
-    intercept test is then the z-test of the mean difference with SE sd / sqrt(n), and says so
-    in ``note``. NaN with a reason when there are fewer than 2 patients, every patient has one
+    A patient variance estimated at or near 0 (the boundary; statsmodels warns) keeps the fit,
+    whose intercept test at 0 is the z-test of the mean difference with SE sd / sqrt(n), and
+    says so in ``note``. NaN with a reason when there are fewer than 2 patients, every patient has one
     slice, every difference is the same, or the fit fails: raises, warns otherwise, does not
     converge, or gives a non-finite estimate.
     """
@@ -98,11 +98,13 @@ def patient_mixed_test(differences: np.ndarray, patients: Sequence[str]) -> Pati
         except (ArithmeticError, ValueError) as error:  # numpy's LinAlgError is a ValueError
             return _not_estimated(f"the fit failed: {error}")
     messages = set(str(warning.message) for warning in caught)
-    on_boundary = float(np.asarray(fit.cov_re)[0, 0]) < BOUNDARY_VARIANCE
-    if messages and not (on_boundary and messages <= BOUNDARY_WARNINGS):
+    if not messages <= BOUNDARY_WARNINGS:
         return _not_estimated(f"the fit did not converge cleanly: {'; '.join(sorted(messages))}")
     mean_difference, p_value = float(fit.fe_params[0] * scale), float(fit.pvalues[0])
     if not (fit.converged and np.isfinite(mean_difference) and np.isfinite(p_value)):
         return _not_estimated("the fit did not converge")
-    note = "patient variance estimated at 0: slices treated as independent" if on_boundary else None
+    patient_variance = float(np.asarray(fit.cov_re)[0, 0])
+    note = None
+    if messages or patient_variance < BOUNDARY_VARIANCE:
+        note = f"patient variance estimated at or near 0 ({patient_variance:.2g} of the differences' variance)"
     return PatientTest(mean_difference, p_value, None, note)

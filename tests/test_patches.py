@@ -116,3 +116,24 @@ def test_bilinear_rotation_lowers_white_noise_sd_by_the_analytic_two_thirds():
         for angle in (0.0, 30.0)
     }
     assert sd[30.0] / sd[0.0] == pytest.approx(2 / 3, rel=0.02)
+
+
+def test_patches_of_a_real_window_cover_the_body_its_edge_and_the_air_around_it():
+    """The default settings on a shipped slice at 1 mm (250 x 350 window about the
+    body), 10 doses x 15 patches: patches fall in tissue, across the skin line and in air, and
+    their centres spread over the whole window, not only the body."""
+    from ldct.embedded import DATA
+    from ldct.prepare import SliceSettings, prepare_slice
+
+    path = sorted((DATA / "abdominal_ct" / "pancreas_ct_0001").glob("*.dcm"))[0]
+    window, _ = prepare_slice(path, SliceSettings())
+    settings = {"size_px": 50, "per_image": 15, "max_rotation_deg": 90, "horizontal_flip": True,
+                "validation_fraction": 0.05}
+    slices = [("pancreas_01", dose, window, window) for dose in np.linspace(0.9, 0.01, 10)]
+    _, full, index = build_patch_set(slices, settings, global_seed=20210621)
+    air_share = (full < -900).mean(axis=(1, 2))
+    assert (air_share == 0).any() and (air_share > 0.25).any()
+    assert (full[:, 24:26, 24:26] < -900).all(axis=(1, 2)).any()  # a patch centred in air
+    rows = [row["centre_row"] for row in index]
+    cols = [row["centre_col"] for row in index]
+    assert min(rows) < 60 and max(rows) > 190 and min(cols) < 70 and max(cols) > 280
