@@ -51,12 +51,10 @@ def prepare_slice(path: str | Path, settings: SliceSettings) -> tuple[np.ndarray
         hu = resample_to_pixel_size(hu, spacing, settings.pixel_mm)
         logging.info("resampled from %s mm to %s mm pixels: %s", spacing, settings.pixel_mm, hu.shape)
         spacing = [settings.pixel_mm, settings.pixel_mm]
-    centred_on, centre = settings.centre, None
-    if centred_on == "body":
-        centre = body_centre(hu, min(spacing))
-        if centre is None:
-            logging.warning("no body found above the air threshold: window about the image centre")
-            centred_on = "image"
+    centre = body_centre(hu, min(spacing)) if settings.centre == "body" else None
+    if settings.centre == "body" and centre is None:
+        logging.warning("no body found above the air threshold: window about the image centre")
+    centred_on = "image" if centre is None else "body"
     centre = centre or image_centre(hu)
     window, origin = crop_about(hu, centre, settings.rows_px, settings.cols_px, settings.fill_hu)
     logging.info("window %s about (%.1f, %.1f) px, top-left %s", window.shape, *centre, origin)
