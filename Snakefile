@@ -13,6 +13,7 @@ include: "rules/common.smk"
 
 
 wildcard_constraints:
+    study=r"(sensitivity/({})/)?".format(any_of(STUDIES.names[1:])),
     image=any_of(STUDY.sources),
     dose=r"[0-9.e+\-]+",
     method=any_of(STUDY.method_names),
@@ -27,9 +28,16 @@ include: "rules/denoise.smk"
 include: "rules/evaluate.smk"
 include: "rules/figures.smk"
 include: "rules/report.smk"
+include: "rules/sensitivity.smk"
 
 
 rule all:
     default_target: True
     input:
         study_targets(),
+
+
+rule sensitivity:
+    """The sensitivity study: the default study and every variant of config/sensitivity.yaml."""
+    input:
+        rules.sensitivity_table.output,

@@ -19,6 +19,7 @@ from ldct.checkpoints import load_model
 from ldct.devices import resolve_device
 from ldct.dncnn import denoise_hu
 from ldct.inference import denoise_stack, exact_float32
+from ldct.scaling import window_scaling
 from ldct.study import SHIPPED_CHECKPOINT
 from ldct.window import HuWindow
 
@@ -44,7 +45,7 @@ def measure(images: int, rows: int, cols: int, repeats: int, device: str) -> dic
         times = interleaved(
             {
                 "plain": run("plain", lambda: np.stack([denoise_hu(model, image, WINDOW, where.type) for image in stack])),
-                "ours": run("ours", lambda: denoise_stack(model, stack, WINDOW, where.type)),
+                "ours": run("ours", lambda: denoise_stack(model, stack, window_scaling(WINDOW), where.type)),
             },
             repeats,
             where,

@@ -27,13 +27,16 @@ from ldct.checkpoints import load_model
 from ldct.devices import resolve_device
 from ldct.dncnn import hu_to_network
 from ldct.finetune import finetune, trainable_copy
+from ldct.scaling import window_scaling
 from ldct.study import SHIPPED_CHECKPOINT
 from ldct.window import HuWindow
 from timing import dncnn_flops, interleaved, standalone
 
 WINDOW = HuWindow(-1000.0, 1000.0)
 SEED = 1
-SETTINGS = {"batch_size": 32, "learning_rate": 1e-3, "precision": "auto", "deterministic": False}
+SETTINGS = {
+    "batch_size": 32, "learning_rate": 1e-3, "precision": "auto", "deterministic": False, "batchnorm": "frozen",
+}
 
 
 def ct_like_patches(count: int, size: int = 50) -> tuple[np.ndarray, np.ndarray]:
@@ -83,7 +86,7 @@ def measure(patches: int, epochs: int, repeats: int, device: str) -> dict[str, A
         def ours():
             with tempfile.TemporaryDirectory() as folder:
                 _, history = finetune(
-                    pretrained, "benchmark", layers, low_hu, full_hu, is_validation, WINDOW, settings,
+                    pretrained, "benchmark", layers, low_hu, full_hu, is_validation, window_scaling(WINDOW), settings,
                     SEED, f"{folder}/last.pt", where.type,
                 )
             outcome["ours"] = (history[-1]["loss"], history[-1]["precision"])

@@ -11,7 +11,8 @@ batch norm load as they are (:mod:`ldct.checkpoints` reads and writes the files)
 
 The network works on unit-range images: :func:`hu_to_network` maps HU linearly so that the
 window ``[low_hu, high_hu]`` becomes ``[0, 1]`` (values outside it are kept, not clipped), and
-:func:`network_to_hu` is its inverse. With the default window of -1000..1000 HU a noise SD of
+:func:`network_to_hu` is its inverse (:mod:`ldct.scaling` has the other reading, each slice's
+own minimum and maximum). With the default window of -1000..1000 HU a noise SD of
 200 HU (5 % dose under the paper's law) becomes 0.1, the level (25/255) the natural-image
 model is trained for.
 """
@@ -23,6 +24,7 @@ import torch
 from torch import nn
 
 from .devices import resolve_device
+from .scaling import window_scaling
 from .window import HuWindow
 
 #: Batch-norm epsilon of KAIR's DnCNN (kept so that its weights give the same output here).
@@ -62,14 +64,12 @@ class DnCNN(nn.Module):
 
 def hu_to_network(hu: np.ndarray, window: HuWindow) -> np.ndarray:
     """HU -> network units: ``(hu - low_hu) / (high_hu - low_hu)``, float32, not clipped."""
-    low, high = window.low_hu, window.high_hu
-    return ((np.asarray(hu, dtype=np.float64) - low) / (high - low)).astype(np.float32)
+    return window_scaling(window).to_network(hu)
 
 
 def network_to_hu(values: np.ndarray, window: HuWindow) -> np.ndarray:
     """Network units -> HU, the inverse of :func:`hu_to_network`, float32."""
-    low, high = window.low_hu, window.high_hu
-    return (np.asarray(values, dtype=np.float64) * (high - low) + low).astype(np.float32)
+    return window_scaling(window).to_hu(values)
 
 
 @torch.inference_mode()

@@ -12,9 +12,16 @@ they are computed once (when they fit in the memory the device has to spare, see
 :func:`feature_cache_fits`) and each step then runs only the last layer: the same
 optimisation at a fraction of the cost.
 
-Both learn to map low-dose patches to full-dose patches, in network units (see
-:func:`ldct.dncnn.hu_to_network`), with Adam and a mean squared error loss. Each epoch
-visits every training patch once in an order drawn from (seed, epoch).
+Both learn to map low-dose patches to full-dose patches, in network units (a fixed HU window, or
+the minimum and maximum of the low-dose slice each patch pair was cut from, see
+:mod:`ldct.scaling`), with Adam and a mean squared error loss. Each epoch visits every training
+patch once in an order drawn from (seed, epoch).
+
+With ``batchnorm: reestimate`` (config ``dncnn.finetune``), the running statistics of every batch
+norm are recomputed on the training patches after training (:func:`reestimate_batch_norm`), as
+MATLAB's ``trainNetwork`` finalises them; ``frozen`` keeps what training left: the pretrained
+statistics where the batch norms are frozen (``last``), PyTorch's running averages of the
+training batches where they are trained (``all``).
 """
 
 from __future__ import annotations
@@ -31,15 +38,19 @@ from torch import nn
 
 from .checkpoints import state_digest
 from .devices import available_memory_bytes, resolve_device
-from .dncnn import DnCNN, hu_to_network
-from .inference import fold_batch_norm
+from .dncnn import DnCNN
+from .inference import exact_float32, fold_batch_norm
 from .methods import FINETUNE_LAYERS
+from .scaling import HuScaling
 from .training import Batch, TrainingSettings, psnr_db, train
-from .window import HuWindow
 
 #: Share of the device's available memory the trunk-feature cache (and its copy of the
 #: training rows) may take.
 FEATURE_CACHE_SHARE = 0.5
+
+#: The values of ``dncnn.finetune.batchnorm``: keep the pretrained running statistics, or
+#: recompute them on the training patches after training.
+BATCH_NORM_READINGS = ("frozen", "reestimate")
 
 
 def feature_cache_fits(cache_bytes: int, device: torch.device, limit_bytes: int | None = None) -> bool:
@@ -118,6 +129,49 @@ def as_patch_tensor(array: np.ndarray, device: torch.device) -> torch.Tensor:
     return tensor.to(device, memory_format=torch.channels_last)
 
 
+@torch.no_grad()
+def reestimate_batch_norm(model: nn.Module, inputs: torch.Tensor, batch_size: int) -> None:
+    """Set the running mean and variance of every batch norm of ``model`` to the statistics of
+    that layer's input over all of ``inputs`` (N, 1, H, W network units), per channel.
+
+    The inputs go through the network in order, ``batch_size`` at a time, in training mode (each
+    batch norm normalises a batch with that batch's statistics); every layer's input is pooled
+    over all batches exactly (float64; the variance unbiased, as PyTorch keeps it). Weights,
+    biases and affine parameters are untouched; ``num_batches_tracked`` counts the batches.
+    ``model`` ends in eval mode.
+    """
+    norms = [module for module in model.modules() if isinstance(module, nn.BatchNorm2d)]
+    pooled: dict[nn.Module, tuple[int, torch.Tensor, torch.Tensor]] = {}
+
+    def pool(norm: nn.Module, args: tuple[torch.Tensor, ...]) -> None:
+        x = args[0].double()
+        count, mean = x.numel() // x.shape[1], x.mean(dim=(0, 2, 3))
+        squares = ((x - mean[:, None, None]) ** 2).sum(dim=(0, 2, 3))
+        if norm in pooled:  # Chan et al.'s pairwise update of count, mean and sum of squares
+            before, before_mean, before_squares = pooled[norm]
+            delta, total = mean - before_mean, before + count
+            mean = before_mean + delta * count / total
+            squares = before_squares + squares + delta**2 * before * count / total
+            count = total
+        pooled[norm] = count, mean, squares
+
+    hooks = [norm.register_forward_pre_hook(pool) for norm in norms]
+    for norm in norms:
+        norm.reset_running_stats()
+    model.train()
+    try:
+        for batch in inputs.split(batch_size):
+            model(batch)
+    finally:
+        for hook in hooks:
+            hook.remove()
+        model.eval()
+    for norm in norms:
+        count, mean, squares = pooled[norm]
+        norm.running_mean.copy_(mean)
+        norm.running_var.copy_(squares / (count - 1))
+
+
 def finetune(
     pretrained: DnCNN,
     variant: str,
@@ -125,7 +179,7 @@ def finetune(
     low_hu: np.ndarray,
     full_hu: np.ndarray,
     is_validation: np.ndarray,
-    hu_window: HuWindow,
+    scaling: HuScaling,
     settings: dict,
     seed: int,
     checkpoint_path: str,
@@ -135,15 +189,20 @@ def finetune(
     """Fine-tune ``layers`` of ``pretrained`` on HU patch pairs (N, size, size) as method
     ``variant``; return the model and its history.
 
-    ``settings`` is config ``dncnn.finetune``. Validation PSNR is in dB with the HU window's
-    width as the peak. ``feature_cache_bytes`` caps the memory the trunk-feature cache may
-    take (see :func:`feature_cache_fits`; None: what the device has to spare).
+    ``scaling`` maps both patches of a pair to network units: a window, or one (min, max) HU
+    pair per patch (that of its low-dose slice). ``settings`` is config ``dncnn.finetune``.
+    Validation PSNR is in dB in network units (peak 1: the window's width, or each patch's
+    slice range). ``feature_cache_bytes`` caps the memory the trunk-feature cache may take (see
+    :func:`feature_cache_fits`; None: what the device has to spare).
     """
-    low, full = hu_to_network(low_hu, hu_window), hu_to_network(full_hu, hu_window)
+    if settings["batchnorm"] not in BATCH_NORM_READINGS:
+        raise ValueError(f"unknown batchnorm '{settings['batchnorm']}', expected one of {list(BATCH_NORM_READINGS)}")
+    low, full = scaling.to_network(low_hu), scaling.to_network(full_hu)
     data_digest = hashlib.sha256(low.tobytes() + full.tobytes()).hexdigest()
     where = resolve_device(device)
     # The patches go to the device once, as one tensor each; batches are gathered there.
     low_t, full_t = as_patch_tensor(low, where), as_patch_tensor(full, where)
+    images_t = low_t
     model = trainable_copy(pretrained, layers)
     trained: nn.Module = model
     cache_bytes = low.nbytes * (1 + pretrained.channels)
@@ -177,11 +236,22 @@ def finetune(
         fingerprint_extra={
             "variant": variant,
             "cached_features": cached,
-            "settings": settings,
+            # Batch-norm re-estimation follows training: the trained state is the same either way.
+            "settings": {key: value for key, value in settings.items() if key != "batchnorm"},
             "seed": seed,
-            "hu_window": [hu_window.low_hu, hu_window.high_hu],
+            **(
+                {"hu_window": [scaling.window.low_hu, scaling.window.high_hu]}
+                if scaling.window is not None
+                else {"hu_scaling": scaling.name}
+            ),
             "pretrained": state_digest(pretrained),
             "data": data_digest,
         },
     )
+    if settings["batchnorm"] == "reestimate":
+        model.to(where)
+        with exact_float32(), torch.no_grad():
+            reestimate_batch_norm(model, rows_of(images_t, training), batch_size)
+            output = torch.cat([model(chunk) for chunk in rows_of(images_t, validation).split(64)])
+        logging.info("batch-norm statistics re-estimated: validation PSNR %.2f dB", psnr_db(output, val_full))
     return model.cpu().eval(), history

@@ -22,8 +22,8 @@ import torch
 from torch import nn
 
 from .devices import resolve_device
-from .dncnn import DnCNN, hu_to_network, network_to_hu
-from .window import HuWindow
+from .dncnn import DnCNN
+from .scaling import HuScaling
 
 #: Largest activation memory (bytes) one batch may take: two feature maps of every image.
 MAX_BATCH_BYTES = 1 << 30
@@ -103,15 +103,16 @@ def cudnn_autotuned() -> Iterator[None]:
 def denoise_stack(
     model: DnCNN,
     stack_hu: np.ndarray,
-    hu_window: HuWindow,
+    scaling: HuScaling,
     device: str = "auto",
     max_batch_bytes: int = MAX_BATCH_BYTES,
 ) -> np.ndarray:
     """Denoise every whole image of a (N, rows, cols) HU stack; float32 HU out, same shape.
 
-    Images go through the folded network in batches whose two largest feature maps fit in
-    ``max_batch_bytes`` (at least one image per batch). ``device`` is ``auto``, ``cpu`` or
-    ``cuda``.
+    ``scaling`` maps each image to the network's units and its output back to HU (a window, or
+    one (min, max) HU pair per image of the stack, see :mod:`ldct.scaling`). Images go through
+    the folded network in batches whose two largest feature maps fit in ``max_batch_bytes``
+    (at least one image per batch). ``device`` is ``auto``, ``cpu`` or ``cuda``.
     """
     where = resolve_device(device)
     network = fold_batch_norm(model).to(where).to(memory_format=torch.channels_last)
@@ -120,7 +121,8 @@ def denoise_stack(
     batch = max(1, min(count, max_batch_bytes // per_image))
     denoised = []
     for start in range(0, count, batch):
-        x = torch.from_numpy(hu_to_network(stack_hu[start : start + batch], hu_window))[:, None]
+        scale = scaling.rows(slice(start, start + batch))
+        x = torch.from_numpy(scale.to_network(stack_hu[start : start + batch]))[:, None]
         x = x.to(where).contiguous(memory_format=torch.channels_last)
-        denoised.append(network_to_hu(network(x)[:, 0].float().cpu().numpy(), hu_window))
+        denoised.append(scale.to_hu(network(x)[:, 0].float().cpu().numpy()))
     return np.concatenate(denoised)

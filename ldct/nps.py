@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .mtf import MTFCurve, radial_frequency
-from .noise import noise_sd_multiplier
+from .noise import NoiseSettings, noise_transfer
 
 
 def noise_power_spectrum(fields: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
@@ -29,16 +29,20 @@ def noise_power_spectrum(fields: np.ndarray, spacing_mm: tuple[float, float]) ->
 
 
 def model_noise_power_spectrum(
-    shape: tuple[int, int], spacing_mm: tuple[float, float], curve: MTFCurve, sigma_hu: float
+    shape: tuple[int, int],
+    spacing_mm: tuple[float, float],
+    curve: MTFCurve,
+    sigma_hu: float,
+    spectrum: str = "mtf2",
 ) -> np.ndarray:
     """Expected 2-D NPS (HU^2 mm^2) of :func:`ldct.noise.correlated_poisson_noise`.
 
-    That noise is white noise filtered by MTF(|f|) with the DC bin removed and scaled to SD
-    ``sigma_hu``, so NPS(f) = sigma^2 dy dx MTF(|f|)^2 / mean(MTF^2) over all bins.
+    That noise is white noise filtered by T = :func:`ldct.noise.noise_transfer` (MTF(|f|) for
+    ``mtf2``, sqrt(|f|) MTF(|f|) for ``fbp``; DC bin 0) and scaled to SD ``sigma_hu``, so
+    NPS(f) = sigma^2 dy dx T(f)^2 / mean(T^2) over all bins.
     """
-    transfer = curve(radial_frequency(shape, spacing_mm)) ** 2
-    transfer[0, 0] = 0.0
-    return sigma_hu**2 * spacing_mm[0] * spacing_mm[1] * transfer / transfer.mean()
+    power = noise_transfer(shape, spacing_mm, curve, spectrum) ** 2
+    return sigma_hu**2 * spacing_mm[0] * spacing_mm[1] * power / power.mean()
 
 
 def radial_average(
@@ -71,30 +75,33 @@ def simulated_noise_spectra(
     low_dose: dict[float, list[np.ndarray]],
     spacing_mm: tuple[float, float],
     curve: MTFCurve,
-    full_dose_sigma_hu: float,
-    law: str,
+    settings: NoiseSettings,
 ) -> list[dict[str, float]]:
     """Radial NPS of the noise the simulation added at each dose, and of the full-dose noise.
 
     The added noise of a realization is low-dose minus full-dose image (HU); its NPS is
     averaged over the realizations of the dose. Next to it stands the model's expectation,
-    the full-dose NPS times (m^2 - 1) with m the dose's noise SD multiplier. Rows with dose
-    1.0 hold the model NPS of the noise the full-dose image itself carries (SD
-    ``full_dose_sigma_hu``); their simulated column is NaN. Rows: :data:`NPS_COLUMNS`.
+    the full-dose NPS times the dose's added variance ratio r
+    (:meth:`ldct.noise.NoiseSettings.added_variance_ratio`). Rows with dose 1.0 hold the model
+    NPS of the noise the full-dose image itself carries, taken to have the added noise's
+    spectrum shape and SD ``settings.full_dose_sigma_hu``; their simulated column is NaN.
+    Rows: :data:`NPS_COLUMNS`.
     """
-    full = model_noise_power_spectrum(full_dose.shape, spacing_mm, curve, full_dose_sigma_hu)
+    full = model_noise_power_spectrum(
+        full_dose.shape, spacing_mm, curve, settings.full_dose_sigma_hu, settings.spectrum
+    )
     frequency, full_radial = radial_average(full, spacing_mm)
     rows = []
     for dose in sorted(low_dose, reverse=True):
         fields = np.stack([image.astype(np.float64) - full_dose for image in low_dose[dose]])
         _, measured = radial_average(noise_power_spectrum(fields, spacing_mm), spacing_mm)
-        excess = noise_sd_multiplier(dose, law) ** 2 - 1.0
+        ratio = settings.added_variance_ratio(dose)
         rows += [
             {
                 "dose": dose,
                 "frequency_lp_per_mm": float(f),
                 "nps_simulated_hu2_mm2": float(value),
-                "nps_model_hu2_mm2": float(model * excess),
+                "nps_model_hu2_mm2": float(model * ratio),
             }
             for f, value, model in zip(frequency, measured, full_radial)
         ]

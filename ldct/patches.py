@@ -23,8 +23,13 @@ from scipy import ndimage
 
 from .noise import simulation_seed
 
-#: Columns of the patch index table.
-PATCH_COLUMNS = ("index", "image", "dose", "centre_row", "centre_col", "angle_deg", "flipped", "split")
+#: Columns of the patch index table; ``low_dose_min_hu`` and ``low_dose_max_hu`` are the
+#: minimum and maximum HU of the whole low-dose slice the patch was cut from (what
+#: ``dncnn.hu_scaling: minmax`` maps to 0 and 1).
+PATCH_COLUMNS = (
+    "index", "image", "dose", "centre_row", "centre_col", "angle_deg", "flipped", "split",
+    "low_dose_min_hu", "low_dose_max_hu",
+)
 
 
 @dataclass(frozen=True)
@@ -136,7 +141,8 @@ def build_patch_set(
         low, full = patch_pairs(low_dose, full_dose, geometries, size)
         lows.append(low)
         fulls.append(full)
-        rows += [dict(image=image, dose=dose, **vars(g)) for g in geometries]
+        extremes = dict(low_dose_min_hu=float(np.min(low_dose)), low_dose_max_hu=float(np.max(low_dose)))
+        rows += [dict(image=image, dose=dose, **vars(g), **extremes) for g in geometries]
     held_out = validation_mask(
         len(rows), settings["validation_fraction"],
         np.random.default_rng(np.random.SeedSequence([global_seed, 0x5A11D])),

@@ -1,10 +1,13 @@
-"""The "original DnCNN": Gaussian denoising of natural images (Zhang et al., 2017, DnCNN-S).
+"""The "original DnCNN": Gaussian denoising of natural images (Zhang et al., 2017).
 
 Training data are grayscale versions of the natural images that scikit-image bundles
 (``skimage.data``, no download), as floats in [0, 1]. Every step draws ``batch_size`` random
 ``patch_size_px`` square patches, each under one of the 8 rotations/flips of the square, and adds
-white Gaussian noise of SD ``noise_sigma / 255``; the network learns to remove it. Held-out
-images, noised once with a fixed seed, measure the PSNR gain (dB) on images never trained on.
+white Gaussian noise; the network learns to remove it. ``noise: blind`` is DnCNN-B (the paper's
+network, MATLAB's ``denoisingNetwork("DnCNN")``): each patch's SD is drawn uniformly from
+``blind_sigma_range`` (0-255 scale). ``noise: fixed`` is DnCNN-S at ``noise_sigma``. Held-out
+images, noised once per SD with a fixed seed, measure the PSNR gain (dB) on images never
+trained on.
 """
 
 from __future__ import annotations
@@ -40,6 +43,13 @@ NATURAL_IMAGES = (
     "text",
 )
 
+#: Noise SDs (0-255 scale) of the held-out PSNR in a manifest, and of the epoch table (25).
+HELD_OUT_SIGMAS = (15, 25, 50)
+VALIDATION_SIGMA = 25
+#: DnCNN-B's mean PSNR (dB) on BSD68 at those SDs (Zhang et al., 2017, Table II), for
+#: orientation only: BSD68 is not the held-out set here.
+PUBLISHED_DNCNN_B_BSD68_DB = {15: 31.61, 25: 29.16, 50: 26.23}
+
 
 def load_natural_image(name: str) -> np.ndarray:
     """One bundled scikit-image picture as a grayscale float32 array in [0, 1]."""
@@ -74,20 +84,41 @@ def sample_patches(
     return patches
 
 
+def sigma_range(settings: dict) -> tuple[float, float]:
+    """The (lowest, highest) training noise SD, 0-255 scale, of ``dncnn.pretrain`` settings."""
+    if settings["noise"] == "blind":
+        low, high = settings["blind_sigma_range"]
+        if not 0 <= low < high:
+            raise LdctInputError(
+                f"dncnn.pretrain.blind_sigma_range: [{low}, {high}] is not 0 <= low < high"
+            )
+        return float(low), float(high)
+    return float(settings["noise_sigma"]), float(settings["noise_sigma"])
+
+
 def natural_image_batches(
     images: Sequence[np.ndarray],
     steps: int,
     batch_size: int,
     patch_size: int,
-    noise_sigma: float,
+    sigmas: tuple[float, float],
     seed: int,
     epoch: int,
 ) -> Iterator[Batch]:
-    """The (noisy, clean) batches of one epoch, a pure function of (seed, epoch)."""
+    """The (noisy, clean) batches of one epoch, a pure function of (seed, epoch).
+
+    ``sigmas`` = (low, high), 0-255 scale: each patch's noise SD is uniform in [low, high]
+    (one fixed SD where low == high).
+    """
     rng = np.random.default_rng(np.random.SeedSequence([seed, epoch]))
+    low, high = sigmas
     for _ in range(steps):
         clean = sample_patches(images, batch_size, patch_size, rng)
-        noisy = clean + rng.normal(0.0, noise_sigma / 255.0, clean.shape).astype(np.float32)
+        if low == high:
+            sd = low / 255.0
+        else:
+            sd = rng.uniform(low, high, size=(batch_size, 1, 1)) / 255.0
+        noisy = clean + (rng.standard_normal(clean.shape) * sd).astype(np.float32)
         yield torch.from_numpy(noisy[:, None]), torch.from_numpy(clean[:, None])
 
 
@@ -136,17 +167,16 @@ def pretrain(
         deterministic=settings["deterministic"],
     )
     images = [load_natural_image(name) for name in settings["images"]]
-    pairs = held_out_pairs(
-        [load_natural_image(name) for name in settings["held_out"]], settings["noise_sigma"], seed
-    )
+    sigmas = sigma_range(settings)
+    held_out = [load_natural_image(name) for name in settings["held_out"]]
+    pairs = held_out_pairs(held_out, VALIDATION_SIGMA if sigmas[0] != sigmas[1] else sigmas[0], seed)
     torch.manual_seed(seed)
     model = DnCNN(settings["depth"], settings["channels"])
     steps = settings["steps_per_epoch"]
 
     def batches(epoch: int) -> Iterator[Batch]:
         return natural_image_batches(
-            images, steps, settings["batch_size"], settings["patch_size_px"],
-            settings["noise_sigma"], seed, epoch,
+            images, steps, settings["batch_size"], settings["patch_size_px"], sigmas, seed, epoch,
         )
 
     history = train(
@@ -159,9 +189,10 @@ def pretrain(
         fingerprint_extra={"settings": settings, "seed": seed},
     )
     model.cpu()
-    output_psnr, input_psnr = held_out_psnr(model, pairs, torch.device("cpu"))
     manifest = {
-        "model": "DnCNN, original (natural-image Gaussian denoising)",
+        "model": "DnCNN-B, blind (natural-image Gaussian denoising of unknown level)"
+        if settings["noise"] == "blind"
+        else f"DnCNN-S (natural-image Gaussian denoising at sigma {settings['noise_sigma']})",
         "architecture": model.architecture,
         "seed": seed,
         "settings": settings,
@@ -172,14 +203,26 @@ def pretrain(
             "trained_on": settings["images"],
             "held_out": settings["held_out"],
         },
-        "held_out_psnr_db": {
-            "noisy": input_psnr,
-            "denoised": output_psnr,
-            "gain": output_psnr - input_psnr,
-        },
+        "held_out_psnr_db": held_out_scores(model, held_out, seed),
+        "published_dncnn_b_bsd68_psnr_db": PUBLISHED_DNCNN_B_BSD68_DB,
         "torch": torch.__version__,
     }
     return model, history, manifest
+
+
+def held_out_scores(model: DnCNN, held_out: Sequence[np.ndarray], seed: int) -> dict:
+    """Held-out PSNR (dB, peak 1) of the noisy and denoised images at each ``HELD_OUT_SIGMAS``."""
+    scores = {}
+    for sigma in HELD_OUT_SIGMAS:
+        output_psnr, input_psnr = held_out_psnr(
+            model, held_out_pairs(held_out, sigma, seed), torch.device("cpu")
+        )
+        scores[str(sigma)] = {
+            "noisy": input_psnr,
+            "denoised": output_psnr,
+            "gain": output_psnr - input_psnr,
+        }
+    return scores
 
 
 def shipped_files(checkpoint: Path) -> tuple[Path, Path]:

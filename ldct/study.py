@@ -22,8 +22,10 @@ from .sources import ImageSource, TciaSeries, image_sources
 
 #: Doses of the paper's profile figure (Fig. 4).
 PAPER_PROFILE_DOSES = (0.5, 0.1)
-#: The checkpoint of the original DnCNN that ships with ldct.
-SHIPPED_CHECKPOINT = Path(__file__).parent / "models" / "dncnn_sigma25.pt"
+#: The checkpoints of the original DnCNN that ship with ldct: DnCNN-B (blind, the default) and
+#: DnCNN-S at sigma 25 (dncnn.pretrain.noise: fixed).
+SHIPPED_CHECKPOINT = Path(__file__).parent / "models" / "dncnn_blind.pt"
+SHIPPED_SIGMA25_CHECKPOINT = Path(__file__).parent / "models" / "dncnn_sigma25.pt"
 
 
 @dataclass(frozen=True)
@@ -76,10 +78,6 @@ class Study:
     def method(self, name: str) -> Method:
         return METHODS[name]
 
-    def model_file(self, name: str) -> str:
-        """The weights a CNN method runs with."""
-        return f"results/dncnn/{METHODS[name].model}/model.pt"
-
     def trained_models(self) -> dict[str, str]:
         """Training-curve label -> epochs table of the original DnCNN and each fine-tuning."""
         pretrained = next(m.name for m in METHODS.values() if m.kind == "cnn" and not m.finetune)
@@ -98,7 +96,9 @@ class Study:
     def pretrained_checkpoint(self) -> str:
         """The checkpoint the original DnCNN is imported from: the user's or the shipped one."""
         pretrain = self.config["dncnn"]["pretrain"]
-        return pretrain["checkpoint"] if pretrain["source"] == "file" else str(SHIPPED_CHECKPOINT)
+        if pretrain["source"] == "file":
+            return pretrain["checkpoint"]
+        return str(SHIPPED_CHECKPOINT if pretrain["noise"] == "blind" else SHIPPED_SIGMA25_CHECKPOINT)
 
 
 def load_study(config: dict[str, Any], schema_path: str | Path) -> Study:
@@ -111,6 +111,7 @@ def load_study(config: dict[str, Any], schema_path: str | Path) -> Study:
         image for image in sources if image not in eval_images
     ]
     _check_split(config, sources, eval_images, train_images)
+    _check_shipped_model(config)
     figure_image = config["figures"]["image"] or eval_images[0]
     if figure_image not in eval_images:
         raise LdctInputError(
@@ -183,6 +184,16 @@ def _check_split(
     if finetuned and not train_images:
         raise LdctInputError(
             f"config key split.train: methods {finetuned} need training images, and none is left"
+        )
+
+
+def _check_shipped_model(config: dict[str, Any]) -> None:
+    """A shipped original DnCNN exists for the blind model and for sigma 25 only."""
+    pretrain = config["dncnn"]["pretrain"]
+    if pretrain["source"] == "shipped" and pretrain["noise"] == "fixed" and pretrain["noise_sigma"] != 25:
+        raise LdctInputError(
+            f"config key dncnn.pretrain.noise_sigma: ldct ships a fixed-noise model for sigma 25 "
+            f"only, not {pretrain['noise_sigma']}; set dncnn.pretrain.source: train"
         )
 
 

@@ -4,12 +4,22 @@ import os
 from ldct.devices import usable_cpus
 from ldct.errors import LdctInputError
 from ldct.metrics import METRIC_NAMES
+from ldct.sensitivity import STAGE_KEYS, StudyVariants, method_keys, read_variants
 from ldct.study import load_study
 from snakemake.exceptions import WorkflowError
 
+SCHEMA = os.path.join(workflow.basedir, "config", "schema.yaml")
 try:
     # Validates the config in place (defaults filled) and derives every fact the rules need.
-    STUDY = load_study(config, os.path.join(workflow.basedir, "config", "schema.yaml"))
+    STUDY = load_study(config, SCHEMA)
+    # The default study and the sensitivity variants, where their variants file exists.
+    VARIANTS_FILE = config["sensitivity"]["variants_file"]
+    STUDIES = StudyVariants(
+        config,
+        STUDY,
+        read_variants(VARIANTS_FILE, config) if os.path.exists(VARIANTS_FILE) else [],
+        SCHEMA,
+    )
 except LdctInputError as error:
     raise WorkflowError(f"ldct: {error}")
 
@@ -21,6 +31,66 @@ FIGURE_REALIZATION = config["figures"]["realization"]
 def any_of(names):
     """A wildcard constraint matching exactly ``names`` (and nothing when there are none)."""
     return "|".join(names) or "(?!)"
+
+
+def study_config(wildcards):
+    """The config of the study (default or sensitivity variant) a job belongs to."""
+    return STUDIES.config(STUDIES.name_of(wildcards.study))
+
+
+def study_setting(*keys):
+    """A params function: the value at ``keys`` of the job's study config."""
+
+    def setting(wildcards):
+        value = study_config(wildcards)
+        for key in keys:
+            value = value[key]
+        return value
+
+    return setting
+
+
+def owned(wildcards, keys, path):
+    """``results/<folder>/path`` (wildcards filled in), where <folder> is that of the first study
+    agreeing with the job's study on ``keys``: the job that made it is shared."""
+    folder = STUDIES.owner(STUDIES.name_of(wildcards.study), keys)
+    return f"results/{folder}{path}".format(**wildcards)
+
+
+def stage_input(stage, path):
+    """An input function: ``path`` of ``stage`` (ldct.sensitivity.STAGE_KEYS), as owned."""
+    return lambda wildcards: owned(wildcards, STAGE_KEYS[stage], path)
+
+
+def pretrained_checkpoint(wildcards):
+    """The checkpoint the job's study imports its original DnCNN from."""
+    return STUDIES.studies[STUDIES.name_of(wildcards.study)].pretrained_checkpoint
+
+
+def model_file(wildcards, method):
+    """The weights CNN ``method`` runs with, in the job's study."""
+    info = STUDY.method(method)
+    stage = "finetuned" if info.finetune else "pretrained"
+    return owned(wildcards, STAGE_KEYS[stage], f"dncnn/{info.model}/model.pt")
+
+
+def noise_table_input(wildcards):
+    """The full-dose noise table, for a study that measures each slice's noise."""
+    if study_config(wildcards)["noise"]["full_dose_sigma_hu"] == "measure":
+        return {"noise_table": "results/noise/full_dose_noise.tsv"}
+    return {}
+
+
+def training_low_dose(wildcards):
+    """The simulated training stacks of every training slice, for the job's study."""
+    return [
+        owned(
+            wildcards,
+            STAGE_KEYS["simulated_training"],
+            f"simulated_training/{image}.npy",
+        )
+        for image in STUDY.train_images
+    ]
 
 
 def acquire_input(wildcards):
@@ -50,6 +120,7 @@ def study_targets():
     targets = [
         "results/mtf/mtf_curve.tsv",
         "results/split.tsv",
+        "results/noise/full_dose_noise.tsv",
         "results/metrics/metrics.tsv",
         "results/stats/stats.tsv",
         "results/report/statistics.html",
@@ -89,20 +160,45 @@ def figure_low_dose(doses=None):
 
 def denoise_inputs(wildcards):
     """The low-dose image, and for a CNN method the weights it runs with."""
-    inputs = {"images": "results/simulated/{image}/dose{dose}.npy".format(**wildcards)}
+    inputs = {
+        "images": owned(
+            wildcards, STAGE_KEYS["simulated"], "simulated/{image}/dose{dose}.npy"
+        )
+    }
     if STUDY.method(wildcards.method).kind == "cnn":
-        inputs["model"] = STUDY.model_file(wildcards.method)
+        inputs["model"] = model_file(wildcards, wildcards.method)
     return inputs
 
 
+def denoise_parameters(wildcards):
+    """The job's method's parameters (a CNN method has none)."""
+    return study_config(wildcards)["denoise"]["parameters"][wildcards.method]
+
+
 def cnn_settings(wildcards):
-    """HU window and device of a CNN method; none for a filter, whose jobs they must not touch."""
+    """HU scaling and device of a CNN method; none for a filter, whose jobs they must not touch."""
     if STUDY.method(wildcards.method).kind != "cnn":
         return {}
+    network = study_config(wildcards)["dncnn"]
     return {
-        "hu_window": config["dncnn"]["hu_window"],
+        "hu_window": network["hu_window"],
+        "hu_scaling": network["hu_scaling"],
         "device": config["dncnn"]["device"],
     }
+
+
+def metrics_tables(wildcards):
+    """The per-image metric tables of every method, eval image and dose of the job's study."""
+    return [
+        owned(
+            wildcards,
+            method_keys(method, "metrics"),
+            f"metrics/per_image/{method}/{image}/dose{dose}.tsv",
+        )
+        for method in STUDY.method_names
+        for image in STUDY.eval_images
+        for dose in STUDY.eval_dose_labels
+    ]
 
 
 def claimed_cores(threads):

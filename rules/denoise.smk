@@ -3,17 +3,17 @@ rule denoise:
     input:
         unpack(denoise_inputs),
     output:
-        images="results/denoised/{method}/{image}/dose{dose}.npy",
-        meta="results/denoised/{method}/{image}/dose{dose}.json",
+        images="results/{study}denoised/{method}/{image}/dose{dose}.npy",
+        meta="results/{study}denoised/{method}/{image}/dose{dose}.json",
     log:
-        "results/logs/denoise/{method}/{image}/dose{dose}.log",
+        "results/{study}logs/denoise/{method}/{image}/dose{dose}.log",
     benchmark:
-        "results/benchmarks/denoise/{method}/{image}/dose{dose}.tsv"
+        "results/{study}benchmarks/denoise/{method}/{image}/dose{dose}.tsv"
     conda:
         "../envs/torch.yaml"
     threads: denoise_threads
     params:
-        parameters=lambda wildcards: config["denoise"]["parameters"][wildcards.method],
+        parameters=denoise_parameters,
         network=cnn_settings,
     script:
         "../workflow_scripts/denoise.py"

@@ -2,18 +2,22 @@ rule metrics:
     """SSIM and PSNR of every denoised realization of one slice and dose against its full-dose
     original, both conventions."""
     input:
-        test="results/denoised/{method}/{image}/dose{dose}.npy",
+        test=lambda wildcards: owned(
+            wildcards,
+            method_keys(wildcards.method),
+            "denoised/{method}/{image}/dose{dose}.npy",
+        ),
         reference="results/hu/{image}.npy",
     output:
-        table="results/metrics/per_image/{method}/{image}/dose{dose}.tsv",
+        table="results/{study}metrics/per_image/{method}/{image}/dose{dose}.tsv",
     log:
-        "results/logs/metrics/{method}/{image}/dose{dose}.log",
+        "results/{study}logs/metrics/{method}/{image}/dose{dose}.log",
     benchmark:
-        "results/benchmarks/metrics/{method}/{image}/dose{dose}.tsv"
+        "results/{study}benchmarks/metrics/{method}/{image}/dose{dose}.tsv"
     conda:
         "../envs/science.yaml"
     params:
-        window=config["metrics"]["window"],
+        window=study_setting("metrics", "window"),
     script:
         "../workflow_scripts/metrics.py"
 
@@ -22,22 +26,19 @@ rule collect_metrics:
     """All per-image metric rows in one table, after checking every row is an eval image, each
     with its image's patient from the split table."""
     input:
-        tables=eval_expand(
-            "results/metrics/per_image/{method}/{image}/dose{dose}.tsv",
-            method=STUDY.method_names,
-        ),
+        tables=metrics_tables,
         split="results/split.tsv",
     output:
         table=report(
-            "results/metrics/metrics.tsv",
+            "results/{study}metrics/metrics.tsv",
             caption="report/metrics_table.rst",
             category="Statistical tests",
             labels={"table": "Per-image metrics (TSV)"},
         ),
     log:
-        "results/logs/collect_metrics.log",
+        "results/{study}logs/collect_metrics.log",
     benchmark:
-        "results/benchmarks/collect_metrics.tsv"
+        "results/{study}benchmarks/collect_metrics.tsv"
     conda:
         "../envs/science.yaml"
     script:
@@ -49,23 +50,23 @@ rule stats:
     SD over realizations, and against the reference the paired two-tailed t-test and the
     patient mixed model."""
     input:
-        table="results/metrics/metrics.tsv",
+        table="results/{study}metrics/metrics.tsv",
     output:
         table=report(
-            "results/stats/stats.tsv",
+            "results/{study}stats/stats.tsv",
             caption="report/stats_table.rst",
             category="Statistical tests",
             labels={"table": "Statistics (TSV)"},
         ),
     log:
-        "results/logs/stats.log",
+        "results/{study}logs/stats.log",
     benchmark:
-        "results/benchmarks/stats.tsv"
+        "results/{study}benchmarks/stats.tsv"
     conda:
         "../envs/science.yaml"
     params:
-        reference=config["stats"]["reference"],
-        alpha=config["stats"]["alpha"],
+        reference=study_setting("stats", "reference"),
+        alpha=study_setting("stats", "alpha"),
     script:
         "../workflow_scripts/stats.py"
 
@@ -73,27 +74,27 @@ rule stats:
 rule claims:
     """Claim by claim, whether this run reproduces the paper, from the stats table alone."""
     input:
-        table="results/stats/stats.tsv",
+        table="results/{study}stats/stats.tsv",
     output:
         table=report(
-            "results/claims/claims.tsv",
+            "results/{study}claims/claims.tsv",
             caption="report/claims_table.rst",
             category="Claims",
             labels={"table": "Claims check (TSV)"},
         ),
         page=report(
-            "results/report/claims.html",
+            "results/{study}report/claims.html",
             caption="report/claims.rst",
             category="Claims",
             labels={"table": "Claims check"},
         ),
     log:
-        "results/logs/claims.log",
+        "results/{study}logs/claims.log",
     benchmark:
-        "results/benchmarks/claims.tsv"
+        "results/{study}benchmarks/claims.tsv"
     conda:
         "../envs/science.yaml"
     params:
-        settings=config["claims"],
+        settings=study_setting("claims"),
     script:
         "../workflow_scripts/claims.py"

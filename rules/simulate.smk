@@ -1,20 +1,24 @@
+# Every rule below runs per study: {study} is '' for the default study and
+# 'sensitivity/<variant>/' for a sensitivity variant (see rules/common.smk, owned()).
+
+
 rule mtf_curve:
     """The CT unit's MTF, as the table every simulation interpolates (frequency in lp/mm)."""
     output:
         table=report(
-            "results/mtf/mtf_curve.tsv",
+            "results/{study}mtf/mtf_curve.tsv",
             caption="report/mtf_table.rst",
             category="Simulation",
             labels={"table": "MTF (TSV)"},
         ),
     log:
-        "results/logs/mtf_curve.log",
+        "results/{study}logs/mtf_curve.log",
     benchmark:
-        "results/benchmarks/mtf_curve.tsv"
+        "results/{study}benchmarks/mtf_curve.tsv"
     conda:
         "../envs/science.yaml"
     params:
-        mtf=config["mtf"],
+        mtf=study_setting("mtf"),
     script:
         "../workflow_scripts/mtf_curve.py"
 
@@ -22,22 +26,23 @@ rule mtf_curve:
 rule simulate:
     """Every noise realization of one eval slice at one dose: MTF-shaped Poisson noise, one stack."""
     input:
+        unpack(noise_table_input),
         image="results/hu/{image}.npy",
-        mtf="results/mtf/mtf_curve.tsv",
+        mtf=stage_input("mtf", "mtf/mtf_curve.tsv"),
     output:
-        images="results/simulated/{image}/dose{dose}.npy",
-        meta="results/simulated/{image}/dose{dose}.json",
+        images="results/{study}simulated/{image}/dose{dose}.npy",
+        meta="results/{study}simulated/{image}/dose{dose}.json",
     log:
-        "results/logs/simulate/{image}/dose{dose}.log",
+        "results/{study}logs/simulate/{image}/dose{dose}.log",
     benchmark:
-        "results/benchmarks/simulate/{image}/dose{dose}.tsv"
+        "results/{study}benchmarks/simulate/{image}/dose{dose}.tsv"
     conda:
         "../envs/science.yaml"
     params:
         doses=lambda wildcards: [float(wildcards.dose)],
         realizations=list(range(STUDY.realizations)),
         seed=config["seed"],
-        noise=config["noise"],
+        noise=study_setting("noise"),
     script:
         "../workflow_scripts/simulate.py"
 
@@ -45,21 +50,46 @@ rule simulate:
 rule simulate_training:
     """One training slice at every training dose (realization 0), one stack, for the patches."""
     input:
+        unpack(noise_table_input),
         image="results/hu/{image}.npy",
-        mtf="results/mtf/mtf_curve.tsv",
+        mtf=stage_input("mtf", "mtf/mtf_curve.tsv"),
     output:
-        images="results/simulated_training/{image}.npy",
-        meta="results/simulated_training/{image}.json",
+        images="results/{study}simulated_training/{image}.npy",
+        meta="results/{study}simulated_training/{image}.json",
     log:
-        "results/logs/simulate_training/{image}.log",
+        "results/{study}logs/simulate_training/{image}.log",
     benchmark:
-        "results/benchmarks/simulate_training/{image}.tsv"
+        "results/{study}benchmarks/simulate_training/{image}.tsv"
     conda:
         "../envs/science.yaml"
     params:
         doses=list(STUDY.train_doses),
         realizations=[0],
         seed=config["seed"],
-        noise=config["noise"],
+        noise=study_setting("noise"),
     script:
         "../workflow_scripts/simulate.py"
+
+
+rule full_dose_noise:
+    """The noise SD each full-dose slice carries, measured in its soft tissue (or its patient's
+    or the study's median where it has too little), for noise.full_dose_sigma_hu: measure.
+    """
+    input:
+        images=all_hu_images(),
+        split="results/split.tsv",
+    output:
+        table=report(
+            "results/noise/full_dose_noise.tsv",
+            caption="report/full_dose_noise_table.rst",
+            category="Simulation",
+            labels={"table": "Full-dose noise of each slice (TSV)"},
+        ),
+    log:
+        "results/logs/full_dose_noise.log",
+    benchmark:
+        "results/benchmarks/full_dose_noise.tsv"
+    conda:
+        "../envs/science.yaml"
+    script:
+        "../workflow_scripts/full_dose_noise.py"

@@ -1,30 +1,30 @@
 if config["dncnn"]["pretrain"]["source"] == "train":
 
     rule pretrain_dncnn:
-        """The original DnCNN: Gaussian (sigma 25/255) denoising of natural-image patches."""
+        """The original DnCNN: blind (DnCNN-B) or fixed-level Gaussian denoising of natural-image patches."""
         output:
-            model="results/dncnn/pretrained/model.pt",
+            model="results/{study}dncnn/pretrained/model.pt",
             epochs=report(
-                "results/dncnn/pretrained/epochs.tsv",
+                "results/{study}dncnn/pretrained/epochs.tsv",
                 caption="report/epochs_table.rst",
                 category="Training",
                 labels={"table": "Pretraining epochs (TSV)"},
             ),
-            manifest="results/dncnn/pretrained/manifest.json",
+            manifest="results/{study}dncnn/pretrained/manifest.json",
         log:
-            "results/logs/pretrain_dncnn.log",
+            "results/{study}logs/pretrain_dncnn.log",
         benchmark:
-            "results/benchmarks/pretrain_dncnn.tsv"
+            "results/{study}benchmarks/pretrain_dncnn.tsv"
         conda:
             "../envs/torch.yaml"
         threads: network_threads
         resources:
             gpu=1,
         params:
-            settings=config["dncnn"]["pretrain"],
+            settings=study_setting("dncnn", "pretrain"),
             seed=config["seed"],
             device=config["dncnn"]["device"],
-            checkpoint="results/checkpoints/pretrained/last.pt",
+            checkpoint="results/{study}checkpoints/pretrained/last.pt",
         script:
             "../workflow_scripts/pretrain_dncnn.py"
 
@@ -33,20 +33,20 @@ else:
     rule import_pretrained_dncnn:
         """The original DnCNN from a checkpoint file: the shipped one or the user's."""
         input:
-            checkpoint=STUDY.pretrained_checkpoint,
+            checkpoint=pretrained_checkpoint,
         output:
-            model="results/dncnn/pretrained/model.pt",
+            model="results/{study}dncnn/pretrained/model.pt",
             epochs=report(
-                "results/dncnn/pretrained/epochs.tsv",
+                "results/{study}dncnn/pretrained/epochs.tsv",
                 caption="report/epochs_table.rst",
                 category="Training",
                 labels={"table": "Pretraining epochs (TSV)"},
             ),
-            manifest="results/dncnn/pretrained/manifest.json",
+            manifest="results/{study}dncnn/pretrained/manifest.json",
         log:
-            "results/logs/import_pretrained_dncnn.log",
+            "results/{study}logs/import_pretrained_dncnn.log",
         benchmark:
-            "results/benchmarks/import_pretrained_dncnn.tsv"
+            "results/{study}benchmarks/import_pretrained_dncnn.tsv"
         conda:
             "../envs/torch.yaml"
         params:
@@ -58,22 +58,20 @@ else:
 rule patches:
     """The CT training set: rotated, mirrored 50x50 low-/full-dose patch pairs of every training slice and dose."""
     input:
-        low_dose=expand(
-            "results/simulated_training/{image}.npy", image=STUDY.train_images
-        ),
+        low_dose=training_low_dose,
         full_dose=expand("results/hu/{image}.npy", image=STUDY.train_images),
     output:
-        low_dose="results/patches/low_dose.npy",
-        full_dose="results/patches/full_dose.npy",
-        index="results/patches/index.tsv",
+        low_dose="results/{study}patches/low_dose.npy",
+        full_dose="results/{study}patches/full_dose.npy",
+        index="results/{study}patches/index.tsv",
     log:
-        "results/logs/patches.log",
+        "results/{study}logs/patches.log",
     benchmark:
-        "results/benchmarks/patches.tsv"
+        "results/{study}benchmarks/patches.tsv"
     conda:
         "../envs/science.yaml"
     params:
-        settings=config["dncnn"]["patches"],
+        settings=study_setting("dncnn", "patches"),
         seed=config["seed"],
     script:
         "../workflow_scripts/patches.py"
@@ -82,33 +80,34 @@ rule patches:
 rule finetune_dncnn:
     """Transfer learning of the original DnCNN on the CT patches (last layer or every layer)."""
     input:
-        pretrained="results/dncnn/pretrained/model.pt",
-        low_dose="results/patches/low_dose.npy",
-        full_dose="results/patches/full_dose.npy",
-        index="results/patches/index.tsv",
+        pretrained=stage_input("pretrained", "dncnn/pretrained/model.pt"),
+        low_dose=stage_input("patches", "patches/low_dose.npy"),
+        full_dose=stage_input("patches", "patches/full_dose.npy"),
+        index=stage_input("patches", "patches/index.tsv"),
     output:
-        model="results/dncnn/{variant}/model.pt",
+        model="results/{study}dncnn/{variant}/model.pt",
         epochs=report(
-            "results/dncnn/{variant}/epochs.tsv",
+            "results/{study}dncnn/{variant}/epochs.tsv",
             caption="report/epochs_table.rst",
             category="Training",
             labels={"table": "Fine-tuning epochs (TSV)", "variant": "{variant}"},
         ),
     log:
-        "results/logs/finetune_dncnn/{variant}.log",
+        "results/{study}logs/finetune_dncnn/{variant}.log",
     benchmark:
-        "results/benchmarks/finetune_dncnn/{variant}.tsv"
+        "results/{study}benchmarks/finetune_dncnn/{variant}.tsv"
     conda:
         "../envs/torch.yaml"
     threads: network_threads
     resources:
         gpu=1,
     params:
-        settings=config["dncnn"]["finetune"],
+        settings=study_setting("dncnn", "finetune"),
         layers=lambda wildcards: STUDY.method(wildcards.variant).finetune,
-        hu_window=config["dncnn"]["hu_window"],
+        hu_window=study_setting("dncnn", "hu_window"),
+        hu_scaling=study_setting("dncnn", "hu_scaling"),
         seed=config["seed"],
         device=config["dncnn"]["device"],
-        checkpoint="results/checkpoints/{variant}/last.pt",
+        checkpoint="results/{study}checkpoints/{variant}/last.pt",
     script:
         "../workflow_scripts/finetune_dncnn.py"

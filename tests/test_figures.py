@@ -15,6 +15,7 @@ from ldct.figures.simulation import plot_mtf, plot_noise_power_spectra
 from ldct.figures.style import plt, save_figure
 from ldct.figures.training_curves import plot_training_curves
 from ldct.mtf import curve_table, parametric_mtf
+from ldct.noise import NoiseSettings
 from ldct.nps import simulated_noise_spectra
 from ldct.window import HuWindow
 
@@ -182,7 +183,9 @@ def test_noise_power_figure_has_a_curve_per_dose_and_the_full_dose():
     curve = parametric_mtf(0.35, 0.6)
     full = _slice(0).astype(np.float64)
     low = {dose: [full + np.random.default_rng(i).normal(0, 10 / dose, full.shape)] for i, dose in enumerate(DOSES)}
-    rows = simulated_noise_spectra(full, low, (0.8, 0.8), curve, 10.0, "paper")
+    settings = NoiseSettings(law="paper", multiplier_applies_to="total", spectrum="mtf2",
+                             full_dose_sigma_hu=10.0, full_dose_photons=10_000)
+    rows = simulated_noise_spectra(full, low, (0.8, 0.8), curve, settings)
     figure = plot_noise_power_spectra(rows, "NPS")
     labels = [text.get_text() for text in figure.legends[0].get_texts()]
     assert labels == [f"{d * 100:g} % dose: added noise" for d in DOSES] + [

@@ -8,10 +8,14 @@ import torch
 
 from ldct.dncnn import DnCNN
 from ldct.finetune import finetune, trainable_copy
+from ldct.scaling import window_scaling
 from ldct.window import HuWindow
 
-SETTINGS = {"epochs": 2, "batch_size": 8, "learning_rate": 1e-3, "precision": "float32", "deterministic": True}
-WINDOW = HuWindow(-1000.0, 1000.0)
+SETTINGS = {
+    "epochs": 2, "batch_size": 8, "learning_rate": 1e-3, "precision": "float32", "deterministic": True,
+    "batchnorm": "frozen",
+}
+WINDOW = window_scaling(HuWindow(-1000.0, 1000.0))
 LAYERS = {"dncnn_tra": "last", "dncnn_full": "all"}
 
 
@@ -110,3 +114,90 @@ def test_the_feature_cache_is_used_where_it_and_its_training_copy_fit():
     available = available_memory_bytes(cpu)
     assert available > 0
     assert not feature_cache_fits(int(available * FEATURE_CACHE_SHARE), cpu)
+
+
+def test_minmax_fine_tuning_maps_each_patch_pair_by_its_slice_extremes(tmp_path):
+    from ldct.scaling import minmax_scaling
+
+    low, full, is_validation = ct_patches()
+    # Patches cut from slices of different ranges: each pair carries its low-dose slice's pair.
+    low_hu = np.where(np.arange(len(low)) % 2, -1024.0, -300.0) + low.min(axis=(1, 2))
+    high_hu = np.where(np.arange(len(low)) % 3, 400.0, 1500.0) + low.max(axis=(1, 2))
+    scaling = minmax_scaling(low_hu, high_hu, [f"patch {k}" for k in range(len(low))])
+    model, history = finetune(
+        pretrained_model(), "dncnn_tra", "last", low, full, is_validation, scaling, SETTINGS, 11,
+        str(tmp_path / "minmax.ckpt"), "cpu",
+    )
+    assert changed(pretrained_model(), model) == {"model.11.weight", "model.11.bias"}
+    assert [row["epoch"] for row in history] == [1, 2]
+    assert all(np.isfinite(row["loss"]) for row in history)
+    window_model, _ = run("dncnn_tra", tmp_path)
+    assert not torch.equal(model.last_layer.weight, window_model.last_layer.weight)
+
+
+RUNNING_STATISTICS = ("running_mean", "running_var", "num_batches_tracked")
+
+
+def batch_norm_input_statistics(model: DnCNN, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and unbiased variance per channel (float64) of the first batch norm's input over
+    all ``images`` at once, read by a forward hook on the convolution before it."""
+    seen = []
+    hook = model.model[2].register_forward_hook(lambda module, args, output: seen.append(output.double()))
+    with torch.no_grad():
+        model.eval()(images)
+    hook.remove()
+    (x,) = seen
+    return x.mean(dim=(0, 2, 3)), x.var(dim=(0, 2, 3), unbiased=True)
+
+
+def test_reestimation_sets_exact_statistics_and_changes_nothing_else():
+    from ldct.finetune import reestimate_batch_norm
+
+    model, before = pretrained_model(), pretrained_model()
+    images = torch.from_numpy(np.random.default_rng(5).random((23, 1, 16, 16), dtype=np.float32))
+    reestimate_batch_norm(model, images, batch_size=5)  # batches of 5, 5, 5, 5, 3
+    assert not model.training
+    old, new = before.state_dict(), model.state_dict()
+    for key in old:
+        if key.endswith(RUNNING_STATISTICS[:2]):
+            assert not torch.equal(old[key], new[key]), key
+        elif key.endswith("num_batches_tracked"):
+            assert int(new[key]) == 5
+        else:
+            assert torch.equal(old[key], new[key]), key
+    mean, var = batch_norm_input_statistics(before, images)
+    torch.testing.assert_close(model.model[3].running_mean.double(), mean, rtol=1e-5, atol=1e-7)
+    torch.testing.assert_close(model.model[3].running_var.double(), var, rtol=1e-5, atol=1e-9)
+    assert all(norm.momentum == 0.1 for norm in model.modules() if isinstance(norm, torch.nn.BatchNorm2d))
+
+
+@pytest.mark.parametrize("variant", ["dncnn_tra", "dncnn_full"])
+def test_reestimate_after_fine_tuning_recomputes_only_the_running_statistics_on_the_training_patches(
+    tmp_path, variant
+):
+    low, full, is_validation = ct_patches()
+    frozen, frozen_history = finetune(
+        pretrained_model(), variant, LAYERS[variant], low, full, is_validation, WINDOW, SETTINGS, 11,
+        str(tmp_path / "frozen.ckpt"), "cpu",
+    )
+    reestimated, history = finetune(
+        pretrained_model(), variant, LAYERS[variant], low, full, is_validation, WINDOW,
+        {**SETTINGS, "batchnorm": "reestimate"}, 11, str(tmp_path / "reestimated.ckpt"), "cpu",
+    )
+    assert history == [{**row, "seconds": new["seconds"]} for row, new in zip(frozen_history, history)]
+    assert changed(frozen, reestimated) == {key for key in frozen.state_dict() if key.endswith(RUNNING_STATISTICS)}
+    if variant == "dncnn_tra":  # frozen: the pretrained statistics
+        assert changed(pretrained_model(), frozen) == {"model.11.weight", "model.11.bias"}
+    training = torch.from_numpy(WINDOW.to_network(low[~is_validation])[:, None])
+    mean, var = batch_norm_input_statistics(reestimated, training)
+    torch.testing.assert_close(reestimated.model[3].running_mean.double(), mean, rtol=1e-5, atol=1e-7)
+    torch.testing.assert_close(reestimated.model[3].running_var.double(), var, rtol=1e-5, atol=1e-9)
+
+
+def test_an_unknown_batch_norm_reading_is_refused(tmp_path):
+    low, full, is_validation = ct_patches()
+    with pytest.raises(ValueError, match="unknown batchnorm 'moving'"):
+        finetune(
+            pretrained_model(), "dncnn_tra", "last", low, full, is_validation, WINDOW,
+            {**SETTINGS, "batchnorm": "moving"}, 11, str(tmp_path / "x.ckpt"), "cpu",
+        )

@@ -10,6 +10,7 @@ from torch import nn
 from ldct.dncnn import DnCNN, denoise_hu
 from test_checkpoints import with_trained_batch_norms
 from ldct.inference import denoise_stack, fold_batch_norm
+from ldct.scaling import stack_scaling, window_scaling
 from ldct.window import HuWindow
 
 WINDOW = HuWindow(-1000.0, 1000.0)
@@ -35,11 +36,31 @@ def test_a_stack_equals_the_plain_path_image_by_image_within_a_hundredth_of_a_hu
     """One image per batch or all at once: within 0.01 HU of denoise_hu on each image."""
     model = trained_like()
     stack = np.random.default_rng(1).normal(40, 300, (4, 40, 36)).astype(np.float32)
-    fast = denoise_stack(model, stack, WINDOW, "cpu", max_batch_bytes=max_batch_bytes)
+    fast = denoise_stack(model, stack, window_scaling(WINDOW), "cpu", max_batch_bytes=max_batch_bytes)
     plain = np.stack([denoise_hu(model, image, WINDOW, "cpu") for image in stack])
     assert fast.shape == stack.shape and fast.dtype == np.float32
     assert np.abs(fast - plain).max() < 0.01
     assert np.abs(fast - stack).mean() > 1.0  # the network does change the images
+
+
+@pytest.mark.parametrize("max_batch_bytes", [1, 1 << 30])
+def test_minmax_maps_every_image_of_a_stack_by_its_own_extremes(max_batch_bytes):
+    """Each image to 0..1 by its own min and max, through the plain network, back with the same
+    pair: computed here image by image; a stack of very different ranges."""
+    model = trained_like()
+    rng = np.random.default_rng(2)
+    stack = np.stack([rng.normal(level, sd, (40, 36)) for level, sd in ((40, 30), (-700, 200), (300, 900))])
+    stack = stack.astype(np.float32)
+    names = [f"image {k}" for k in range(len(stack))]
+    fast = denoise_stack(model, stack, stack_scaling("minmax", stack, WINDOW, names), "cpu", max_batch_bytes)
+    for image, denoised in zip(stack, fast):
+        low, high = float(image.min()), float(image.max())
+        x = torch.from_numpy(((image - low) / (high - low)).astype(np.float32))[None, None]
+        with torch.no_grad():
+            expected = model.eval()(x)[0, 0].double().numpy() * (high - low) + low
+        assert np.abs(denoised - expected).max() < 1e-5 * (high - low)
+    shared = denoise_stack(model, stack, window_scaling(HuWindow(stack.min(), stack.max())), "cpu")
+    assert np.abs(shared - fast).max() > 1.0  # one pair for the whole stack would differ
 
 
 def test_exact_float32_turns_tf32_off_inside_and_restores_it_after():

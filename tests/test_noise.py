@@ -17,6 +17,7 @@ from numpy.testing import assert_allclose
 from ldct.mtf import mtf_filter, parametric_mtf
 from ldct.noise import (
     PAPER_SD_MULTIPLIERS,
+    NoiseSettings,
     correlated_poisson_noise,
     noise_sd_multiplier,
     simulate_low_dose,
@@ -44,10 +45,15 @@ def _full_dose_noise(seed: int) -> np.ndarray:
     return shaped * (SIGMA0 / shaped.std())
 
 
+def _settings(law, sigma=SIGMA0, photons=PHOTONS):
+    return NoiseSettings(law=law, multiplier_applies_to="total", spectrum="mtf2",
+                         full_dose_sigma_hu=sigma, full_dose_photons=photons)
+
+
 def _simulate(image, dose, law, realization, *, image_id="water", sigma=SIGMA0,
               photons=PHOTONS, curve=CURVE, global_seed=1234):
     return simulate_low_dose(
-        image, SPACING, dose, law, sigma, photons, curve,
+        image, SPACING, dose, _settings(law, sigma, photons), curve,
         simulation_seed(global_seed, image_id, dose, realization),
     )
 
@@ -307,7 +313,7 @@ def test_large_photon_count_gives_no_skewness():
 def test_simulate_low_dose_draws_counts_with_lambda_n_over_excess(law, dose, expected_lambda):
     """full_dose_photons = 20: skewness of the added noise is 1/sqrt(N / (m^2 - 1))."""
     image = np.zeros((512, 512), dtype=np.float32)
-    noise = simulate_low_dose(image, SPACING, dose, law, SIGMA0, 20.0, _flat,
+    noise = simulate_low_dose(image, SPACING, dose, _settings(law, photons=20.0), _flat,
                               simulation_seed(99, "water", dose, 0))
     assert_allclose(_skewness(noise), 1.0 / math.sqrt(expected_lambda), atol=0.03)
 

@@ -100,6 +100,25 @@ def test_patch_set_counts_pairs_and_is_reproducible():
     assert not np.array_equal(other[0], low)
 
 
+def test_every_patch_records_the_extremes_of_its_low_dose_slice(tmp_path):
+    from ldct.patches import PATCH_COLUMNS
+    from ldct.storage import read_table, table_number, write_table
+
+    rng = np.random.default_rng(6)
+    full = {name: rng.normal(level, 200, (140, 160)).astype(np.float32) for name, level in (("a", -500), ("b", 300))}
+    slices = [(name, dose, full[name] + rng.normal(0, 100 / dose, (140, 160)).astype(np.float32), full[name])
+              for name in full for dose in (0.5, 0.1)]
+    _, _, index = build_patch_set(slices, SETTINGS, global_seed=7)
+    write_table(tmp_path / "index.tsv", index, PATCH_COLUMNS)
+    extremes = {(name, dose): (low.min(), low.max()) for name, dose, low, _ in slices}
+    assert len(set(extremes.values())) == 4
+    for row in read_table(tmp_path / "index.tsv"):
+        key = (row["image"], float(row["dose"]))
+        # 10 significant digits carry a float32 exactly: the slice's own float32 extremes come back.
+        recorded = np.float32(table_number(row["low_dose_min_hu"])), np.float32(table_number(row["low_dose_max_hu"]))
+        assert recorded == extremes[key]
+
+
 def test_patch_set_names_a_training_slice_that_is_too_small():
     tiny = np.zeros((40, 40), dtype=np.float32)
     with pytest.raises(ValueError, match="training image 'thumb'"):

@@ -29,7 +29,7 @@ DENOISED = [
 PER_IMAGE_METRICS = "results/metrics/per_image/*/*/*.tsv"
 PRETRAINED = "results/dncnn/pretrained/model.pt"
 PATCHES = ["results/patches/low_dose.npy", "results/patches/full_dose.npy", "results/patches/index.tsv"]
-TRAINING_SLICES = ["results/simulated_training/spine_small.*", "results/hu/spine_small.*"]
+TRAINING_SLICES = ["results/simulated_training/totalseg_01.*", "results/hu/totalseg_01.*"]
 
 #: rule -> (study files copied in as its inputs, glob patterns allowed; outputs compared)
 RULE_JOBS = {
@@ -37,14 +37,14 @@ RULE_JOBS = {
     "to_hu": (["results/dicom/abdomen.dcm"], HU),
     "split": (
         HU + ["results/hu/kits_01.npy", "results/hu/kits_01.json"]
-        + ["results/hu/spine_small.npy", "results/hu/spine_small.json"],
+        + ["results/hu/totalseg_01.npy", "results/hu/totalseg_01.json"],
         ["results/split.tsv"],
     ),
     "mtf_curve": ([], ["results/mtf/mtf_curve.tsv"]),
     "simulate": (HU + ["results/mtf/mtf_curve.tsv"], SIMULATED),
     "simulate_training": (
-        ["results/hu/spine_small.npy", "results/hu/spine_small.json", "results/mtf/mtf_curve.tsv"],
-        ["results/simulated_training/spine_small.npy", "results/simulated_training/spine_small.json"],
+        ["results/hu/totalseg_01.npy", "results/hu/totalseg_01.json", "results/mtf/mtf_curve.tsv"],
+        ["results/simulated_training/totalseg_01.npy", "results/simulated_training/totalseg_01.json"],
     ),
     "denoise": (SIMULATED, DENOISED),
     "pretrain_dncnn": (

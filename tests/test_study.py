@@ -51,8 +51,6 @@ def test_method_facts_come_from_the_registry():
     assert default.cnn_methods == ["dncnn", "dncnn_tra", "dncnn_full"]
     assert default.finetuned_methods == ["dncnn_tra", "dncnn_full"]
     assert "noisy" not in default.figure_methods and len(default.figure_methods) == 6
-    assert default.model_file("dncnn") == "results/dncnn/pretrained/model.pt"
-    assert default.model_file("dncnn_tra") == "results/dncnn/dncnn_tra/model.pt"
     assert default.trained_models() == {
         "DnCNN, pretraining (natural images)": "results/dncnn/pretrained/epochs.tsv",
         "DnCNN_Tra, last layer fine-tuned": "results/dncnn/dncnn_tra/epochs.tsv",

@@ -116,7 +116,7 @@ def test_tiny_study_writes_metrics_and_stats(tiny_study):
     assert {(row["image"], row["role"], row["patient"]) for row in split} == {
         ("abdomen", "eval", "PANCREAS_0001"),
         ("kits_01", "eval", "KiTS-00072"),
-        ("spine_small", "train", "1CT1"),
+        ("totalseg_01", "train", "TotalSegmentator-example"),
     }
 
 
@@ -291,7 +291,7 @@ def test_training_logs_show_a_bar_and_a_line_per_epoch(tiny_study):
 @pytest.mark.slow
 def test_cnn_methods_change_the_image_and_record_their_model(tiny_study):
     low = np.load(tiny_study / "results/simulated/abdomen/dose0.1.npy")
-    assert low.shape == (2, 64, 64)  # the realizations of the tiny study
+    assert low.shape == (2, 128, 128)  # the realizations of the tiny study
     for method in ("dncnn", "dncnn_tra", "dncnn_full"):
         path = tiny_study / f"results/denoised/{method}/abdomen/dose0.1.npy"
         assert np.abs(np.load(path) - low).mean() > 0.1, method
@@ -424,13 +424,13 @@ def test_changing_the_display_window_redraws_only_image_figures(tiny_study):
 
 @pytest.mark.slow
 def test_region_outside_the_slice_stops_with_one_message(tiny_study, tmp_path):
-    """figures.roi beyond the 64 x 64 slice: one 'ldct: config key figures.roi' line, no PNG."""
+    """figures.roi beyond the 128 x 128 slice: one 'ldct: config key figures.roi' line, no PNG."""
     workdir = tmp_path / "study"
     shutil.copytree(tiny_study, workdir, symlinks=True)
     for name in ("slices.png", "slices_roi.png", "cnn_closeups.png"):
         (workdir / "results" / "figures" / name).unlink()
     config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
-    config["figures"]["roi"] = {"row_px": 40, "col_px": 40, "height_px": 32, "width_px": 32}
+    config["figures"]["roi"] = {"row_px": 80, "col_px": 80, "height_px": 64, "width_px": 64}
     (workdir / "config" / "roi.yaml").write_text(yaml.safe_dump(config))
     process = snakemake(
         workdir,
@@ -442,7 +442,7 @@ def test_region_outside_the_slice_stops_with_one_message(tiny_study, tmp_path):
         check=False,
     )
     message = one_ldct_message(process)
-    assert "config key figures.roi" in message and "64 x 64" in message
+    assert "config key figures.roi" in message and "128 x 128" in message
     figures = workdir / "results" / "figures"
     assert not [path for path in figures.iterdir() if path.name.startswith(("slices", "cnn_"))]
 

@@ -1,8 +1,14 @@
-"""Rule noise_power_spectra: the NPS of the simulated noise at each dose and at full dose."""
+"""Rule noise_power_spectra: the NPS of the simulated noise at each dose and at full dose.
 
+The full-dose noise SD is the one the simulation of these stacks used, from their sidecars
+(measured on the slice or from the config), so model and simulation share it.
+"""
+
+from ldct.errors import LdctInputError
 from ldct.figures.simulation import plot_noise_power_spectra
 from ldct.figures.style import save_figure
 from ldct.mtf import read_mtf_table, tabulated_mtf
+from ldct.noise import NoiseSettings
 from ldct.nps import NPS_COLUMNS, simulated_noise_spectra
 from ldct.storage import draws, load_image, write_table
 from ldct.workflow import run_rule
@@ -10,25 +16,30 @@ from ldct.workflow import run_rule
 
 def main():
     full_dose, meta = load_image(snakemake.input.full_dose)
-    low_dose = {}
+    low_dose, sigmas = {}, {}
     for path in snakemake.input.low_dose:
         stack, stack_meta = load_image(path)
+        used = stack_meta["noise"]
+        sigmas[path] = (used["full_dose_sigma_hu"], used["full_dose_sigma_source"])
         for image, (dose, _) in zip(stack, draws(stack_meta)):
             low_dose.setdefault(dose, []).append(image)
-    noise = snakemake.params.noise
+    if len(set(sigmas.values())) != 1:
+        raise LdctInputError(f"the simulated stacks disagree on the full-dose noise SD: {sigmas}")
+    sigma, source = next(iter(sigmas.values()))
+    settings = NoiseSettings.from_config(snakemake.params.noise, full_dose_sigma_hu=sigma)
     rows = simulated_noise_spectra(
         full_dose,
         low_dose,
         tuple(meta["pixel_spacing_mm"]),
         tabulated_mtf(*read_mtf_table(snakemake.input.mtf)),
-        noise["full_dose_sigma_hu"],
-        noise["law"],
+        settings,
     )
     write_table(snakemake.output.table, rows, NPS_COLUMNS)
     realizations = len(next(iter(low_dose.values())))
     title = (
-        f"Noise added by the simulation, image {meta['image']}, mean of {realizations} realizations\n"
-        f"noise law '{noise['law']}', full-dose noise SD {noise['full_dose_sigma_hu']:g} HU"
+        f"Noise added by the simulation, image {meta['image']}, {realizations} realizations\n"
+        f"noise law '{settings.law}' on the {settings.multiplier_applies_to} noise, spectrum '{settings.spectrum}'\n"
+        f"full-dose noise SD {sigma:.3g} HU ({source})"
     )
     save_figure(plot_noise_power_spectra(rows, title), snakemake.output.figure, snakemake.params.dpi)
 

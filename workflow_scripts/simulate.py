@@ -1,40 +1,58 @@
 """Rules simulate and simulate_training: low-dose versions of one full-dose slice, one stack.
 
 The stack holds one image per (dose, realization) of params ``doses`` x ``realizations``,
-dose-major; its sidecar lists both, and each draw's seed.
+dose-major; its sidecar lists both, each draw's seed, and under ``noise`` the settings, the
+full-dose noise SD used (``full_dose_sigma_hu``, HU) and where it came from
+(``full_dose_sigma_source``: ``config``, or the noise table's source for ``measure``).
 """
 
 import logging
 
 from ldct.mtf import read_mtf_table, tabulated_mtf
-from ldct.noise import noise_sd_multiplier, simulate_draws
-from ldct.storage import load_image, save_stack
+from ldct.noise import NoiseSettings, noise_sd_multiplier, simulate_draws
+from ldct.full_dose_noise import used_sigma
+from ldct.noise_estimate import MEASURE
+from ldct.storage import load_image, read_table, save_stack
 from ldct.workflow import run_rule
 
 
 def main():
     image, meta = load_image(snakemake.input.image)
+    spacing = tuple(meta["pixel_spacing_mm"])
     noise = snakemake.params.noise
+    if noise["full_dose_sigma_hu"] == MEASURE:
+        table = snakemake.input.noise_table
+        sigma, source = used_sigma(read_table(table), meta["image"], table)
+    else:
+        sigma, source = float(noise["full_dose_sigma_hu"]), "config"
+    settings = NoiseSettings.from_config(noise, full_dose_sigma_hu=sigma)
+    logging.info("full-dose noise SD %.3f HU (%s)", sigma, source)
     doses, realizations = list(snakemake.params.doses), list(snakemake.params.realizations)
     stack, seeds = simulate_draws(
         image,
-        tuple(meta["pixel_spacing_mm"]),
+        spacing,
         [(dose, realization) for dose in doses for realization in realizations],
-        noise["law"],
-        noise["full_dose_sigma_hu"],
-        noise["full_dose_photons"],
+        settings,
         tabulated_mtf(*read_mtf_table(snakemake.input.mtf)),
         snakemake.params.seed,
         meta["image"],
     )
-    multipliers = [noise_sd_multiplier(dose, noise["law"]) for dose in doses]
+    multipliers = [noise_sd_multiplier(dose, settings.law) for dose in doses]
     for dose, multiplier in zip(doses, multipliers):
-        logging.info("dose %s: noise SD x%.3f of the full-dose %s HU", dose, multiplier, noise["full_dose_sigma_hu"])
+        logging.info(
+            "dose %s: multiplier %.3f of the %s noise, added noise SD %.3f HU",
+            dose, multiplier, settings.multiplier_applies_to, settings.added_sd_hu(dose),
+        )
     meta.update(
         doses=doses,
         realizations=realizations,
         seed_entropy=[[int(value) for value in seed.entropy] for seed in seeds],
-        noise=dict(noise, sd_multipliers=multipliers),
+        noise=dict(
+            noise,
+            full_dose_sigma_hu=sigma,
+            full_dose_sigma_source=source,
+            sd_multipliers=multipliers,
+        ),
     )
     save_stack(snakemake.output.images, stack, meta)
 
