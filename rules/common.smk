@@ -238,3 +238,15 @@ def denoise_threads(wildcards):
     if STUDY.method(wildcards.method).kind == "cnn":
         return claimed_cores(config["dncnn"]["inference_threads"])
     return 1
+
+
+def sensitivity_claims(wildcards):
+    """The claims table of the default study and of every declared variant."""
+    if not STUDIES.variants:
+        raise WorkflowError(
+            f"ldct: the sensitivity study needs its variants file '{VARIANTS_FILE}' "
+            "(config key sensitivity.variants_file; see config/sensitivity.yaml)"
+        )
+    return [
+        f"results/{STUDIES.folder(name)}claims/claims.tsv" for name in STUDIES.names
+    ]

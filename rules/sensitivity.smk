@@ -1,15 +1,3 @@
-def sensitivity_claims(wildcards):
-    """The claims table of the default study and of every declared variant."""
-    if not STUDIES.variants:
-        raise WorkflowError(
-            f"ldct: the sensitivity study needs its variants file '{VARIANTS_FILE}' "
-            "(config key sensitivity.variants_file; see config/sensitivity.yaml)"
-        )
-    return [
-        f"results/{STUDIES.folder(name)}claims/claims.tsv" for name in STUDIES.names
-    ]
-
-
 rule sensitivity_table:
     """Each claim's verdict and deciding numbers under every variant, what that says of the
     claim, and the heat map."""

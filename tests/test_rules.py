@@ -41,6 +41,11 @@ RULE_JOBS = {
         ["results/split.tsv"],
     ),
     "mtf_curve": ([], ["results/mtf/mtf_curve.tsv"]),
+    "full_dose_noise": (
+        HU + ["results/hu/kits_01.npy", "results/hu/kits_01.json"]
+        + ["results/hu/totalseg_01.npy", "results/hu/totalseg_01.json", "results/split.tsv"],
+        ["results/noise/full_dose_noise.tsv"],
+    ),
     "simulate": (HU + ["results/mtf/mtf_curve.tsv"], SIMULATED),
     "simulate_training": (
         ["results/hu/totalseg_01.npy", "results/hu/totalseg_01.json", "results/mtf/mtf_curve.tsv"],

@@ -206,8 +206,13 @@ def test_sensitivity_without_its_variants_file_says_which_file(tmp_path):
 
 
 @pytest.mark.slow
-def test_sensitivity_study_runs_on_the_tiny_config(tmp_path):
-    workdir = sensitivity_workdir(tmp_path)
+def test_sensitivity_study_runs_on_the_tiny_config(tiny_study, tmp_path):
+    """On top of the finished tiny study (whose jobs the variants share where they can)."""
+    workdir = tmp_path / "study"
+    shutil.copytree(tiny_study, workdir, symlinks=True)
+    shutil.copy(VARIANTS, workdir / "config" / "sensitivity.yaml")
+    dry = snakemake(workdir, "--configfile", "config/test.yaml", "-n", "--cores", "1", "sensitivity")
+    assert "pretrain_dncnn" not in job_counts(dry.stdout)
     snakemake(workdir, "--configfile", "config/test.yaml", "--cores", "2", "sensitivity")
     results = workdir / "results"
     rows = read_table(results / "sensitivity" / "claims.tsv")

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from ldct.dncnn import DnCNN
+from ldct.errors import LdctInputError
 from ldct.training import TrainingSettings, psnr_db, train
 
 #: Trains a tiny DnCNN for 4 epochs on the CPU, deterministic, in float32 (auto times both
@@ -37,7 +38,7 @@ TRAINING_SCRIPT = textwrap.dedent(
 
     train(
         model,
-        lambda epoch: natural_image_batches(images, 3, 4, 16, 25, seed=1, epoch=epoch),
+        lambda epoch: natural_image_batches(images, 3, 4, 16, (25, 25), seed=1, epoch=epoch),
         3,
         lambda net, device: (0.0, 0.0),
         TrainingSettings(epochs=4, precision="float32", device="cpu", deterministic=True),
@@ -179,3 +180,22 @@ def test_the_precision_probe_leaves_the_model_as_it_was(monkeypatch, tmp_path):
     assert [history[0]["precision"] for history in histories] == ["float32", "float32"]
     for key in states[1]:
         assert torch.equal(states[0][key], states[1][key]), key
+
+
+def test_blind_batches_draw_each_patch_noise_sd_uniformly_in_the_range():
+    """DnCNN-B's training noise: one SD per patch, uniform in [0, 55]/255 (checked on the
+    noise each patch actually got), and the same batches again for the same (seed, epoch)."""
+    from ldct.pretrain import load_natural_image, natural_image_batches, sigma_range
+
+    images = [load_natural_image("moon")]
+    sigmas = sigma_range({"noise": "blind", "blind_sigma_range": [0, 55], "noise_sigma": 25})
+    assert sigmas == (0.0, 55.0)
+    (noisy, clean), = natural_image_batches(images, 1, 400, 40, sigmas, seed=3, epoch=1)
+    sd = (noisy - clean).flatten(1).std(dim=1).numpy() * 255
+    assert sd.min() >= 0 and sd.max() <= 55 * 1.1
+    assert np.histogram(sd, bins=5, range=(0, 55))[0].min() > 40  # about 80 per fifth
+    assert np.mean(sd) == pytest.approx(27.5, abs=2.5)
+    (again, _), = natural_image_batches(images, 1, 400, 40, sigmas, seed=3, epoch=1)
+    assert torch.equal(noisy, again)
+    with pytest.raises(LdctInputError, match="blind_sigma_range"):
+        sigma_range({"noise": "blind", "blind_sigma_range": [30, 10], "noise_sigma": 25})

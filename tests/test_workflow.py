@@ -111,6 +111,9 @@ def test_tiny_study_writes_metrics_and_stats(tiny_study):
     assert keys == sorted((d, m, k) for d in ("0.5", "0.1") for m in METHODS for k in METRICS)
     reference = [row for row in stats if row["method"] == "dncnn"]
     assert {row["significant"] for row in reference} == {"reference"}
+    # The original DnCNN's score follows the dose (it does not remove one fixed noise level).
+    dncnn_ssim = {row["dose"]: float(row["mean"]) for row in reference if row["metric"] == "ssim_paper"}
+    assert dncnn_ssim["0.5"] - dncnn_ssim["0.1"] > 0.05, dncnn_ssim
     assert {(row["n"], row["n_patients"], row["realizations"]) for row in stats} == {("2", "2", "2")}
     split = read_table(tiny_study / "results/split.tsv")
     assert {(row["image"], row["role"], row["patient"]) for row in split} == {
