@@ -154,7 +154,7 @@ def test_workflow_takes_its_slices_from_tcia(nbia, tmp_path):
     ]
     meta = json.loads((workdir / "results" / "hu" / "evalct_001.json").read_text())
     assert meta["source"] == f"TCIA series {SERIES_A}, slice 2 of 2"
-    assert meta["series_instance_uid"] == SERIES_A and meta["shape"] == [64, 64]
+    assert meta["series_instance_uid"] == SERIES_A and meta["shape"] == [128, 128]
     chosen = read_table(workdir / "results" / "tcia" / "trainct.tsv")
     assert [(row["image"], row["instance_number"]) for row in chosen] == [("trainct_000", "2")]
     assert sorted(call[0] for call in nbia.calls) == ["getImage"] * 2 + ["getSeries"] * 2

@@ -29,6 +29,7 @@ def test_dry_run_of_default_config_lists_every_job(tmp_path):
         "to_hu": 49,
         "split": 1,
         "mtf_curve": 1,
+        "full_dose_noise": 1,
         "simulate": 21 * 4,
         "simulate_training": 28,
         "import_pretrained_dncnn": 1,
@@ -361,7 +362,7 @@ def test_changing_one_filter_reruns_only_that_filter(tiny_study):
         "run_settings": 1,
         "all": 1,
     }
-    assert dry.stdout.count("wildcards: method=median") == 8
+    assert dry.stdout.count("method=median") == 8
 
 
 # Every figure and table the report must hold, as paths relative to the working directory.
