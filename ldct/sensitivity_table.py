@@ -45,8 +45,9 @@ def claim_robustness(
     """Per claim: the variants under each verdict, and a one-line conclusion.
 
     'holds under every variant' / 'fails under every variant' when all verdicts are
-    'reproduced' / 'not reproduced'; otherwise 'depends on the reading: ...' naming the
-    variants whose verdict differs from the default's (the first variant of ``rows``).
+    'reproduced' / 'not reproduced'; otherwise 'depends on the reading: ...' naming each
+    variant whose verdict differs from the default's (the first variant of ``rows``) and its
+    verdict.
     """
     summary = []
     for claim in dict.fromkeys(row["claim"] for row in rows):
@@ -61,8 +62,8 @@ def claim_robustness(
             conclusion = "inconclusive under every variant"
         else:
             default = mine[0]["verdict"]
-            differing = [variant for variant, verdict in verdicts.items() if verdict != default]
-            conclusion = f"depends on the reading: {default} by default, not under {', '.join(differing)}"
+            differing = [f"{v}: {verdict}" for v, verdict in verdicts.items() if verdict != default]
+            conclusion = f"depends on the reading: {default} by default; {', '.join(differing)}"
         entry = {"claim": claim, "paper_statement": statements[claim], "conclusion": conclusion}
         for verdict in VERDICTS:
             entry[verdict] = ", ".join(v for v, found in verdicts.items() if found == verdict) or "-"

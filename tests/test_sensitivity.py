@@ -159,7 +159,9 @@ def test_robustness_says_which_claims_hold_everywhere_and_which_depend_on_a_read
     rows = sensitivity_rows(CLAIMS, {"default": "d", "v1": "r1", "v2": "r2"})
     summary = {s["claim"]: s for s in claim_robustness(rows, {"a": "A", "b": "B"})}
     assert summary["a"]["conclusion"] == "holds under every variant"
-    assert summary["b"]["conclusion"] == "depends on the reading: not reproduced by default, not under v1, v2"
+    assert summary["b"]["conclusion"] == (
+        "depends on the reading: not reproduced by default; v1: reproduced, v2: inconclusive"
+    )
     assert summary["b"]["reproduced"] == "v1" and summary["b"]["inconclusive"] == "v2"
     assert summary["b"]["not reproduced"] == "default"
 
