@@ -29,12 +29,19 @@ include: "rules/evaluate.smk"
 include: "rules/figures.smk"
 include: "rules/report.smk"
 include: "rules/sensitivity.smk"
+include: "rules/dicom.smk"
 
 
 rule all:
     default_target: True
     input:
         study_targets(),
+
+
+rule dicom_outputs:
+    """The eval slices as DICOM: full dose, and every method at every eval dose."""
+    input:
+        dicom_outputs(),
 
 
 rule sensitivity:

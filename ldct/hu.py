@@ -25,21 +25,29 @@ def padding_mask(dataset: Dataset, pixels: np.ndarray) -> np.ndarray:
     return (pixels >= low) & (pixels <= high)
 
 
-def to_hu(dataset: Dataset, pixels: np.ndarray, fill_hu: float = -1000.0) -> tuple[np.ndarray, int]:
+def to_hu_with_fill(
+    dataset: Dataset, pixels: np.ndarray, fill_hu: float = -1000.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Apply the modality rescale, then replace padding and outside-FOV pixels by ``fill_hu``.
 
     HU = stored value x RescaleSlope + RescaleIntercept. Pixels flagged by Pixel Padding
     Value, and pixels below :data:`MIN_TISSUE_HU` (the outside-of-scan-circle fill many
     scanners write without a padding tag), become ``fill_hu`` (default: air, -1000 HU).
 
-    Returns the float32 HU image and the number of pixels filled.
+    Returns the float32 HU image and the boolean mask of the filled pixels.
     """
     slope = float(dataset.get("RescaleSlope", 1.0))
     intercept = float(dataset.get("RescaleIntercept", 0.0))
     hu = pixels.astype(np.float64) * slope + intercept
     fill = padding_mask(dataset, pixels) | (hu < MIN_TISSUE_HU)
     hu[fill] = fill_hu
-    return hu.astype(np.float32), int(fill.sum())
+    return hu.astype(np.float32), fill
+
+
+def to_hu(dataset: Dataset, pixels: np.ndarray, fill_hu: float = -1000.0) -> tuple[np.ndarray, int]:
+    """:func:`to_hu_with_fill`, returning the number of pixels filled instead of their mask."""
+    hu, fill = to_hu_with_fill(dataset, pixels, fill_hu)
+    return hu, int(fill.sum())
 
 
 def slice_metadata(dataset: Dataset, path: str | Path) -> dict[str, Any]:

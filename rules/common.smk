@@ -108,6 +108,21 @@ def eval_expand(pattern, **extra):
     )
 
 
+def eval_images_of(pattern):
+    """``pattern`` for every eval image (other wildcards left for the rule, as {{name}})."""
+    return expand(pattern, image=STUDY.eval_images)
+
+
+def dicom_outputs():
+    """The DICOM series of the eval slices: full dose, and every method at every eval dose."""
+    return eval_images_of("results/dicom_outputs/full_dose/{image}.dcm") + expand(
+        "results/dicom_outputs/{method}/dose{dose}/{image}.dcm",
+        method=STUDY.method_names,
+        dose=STUDY.eval_dose_labels,
+        image=STUDY.eval_images,
+    )
+
+
 def all_hu_images():
     """The HU image of every eval and train image."""
     return expand(
@@ -130,6 +145,7 @@ def study_targets():
         "results/figures/slices.png",
         "results/figures/profiles.png",
         *expand("results/figures/scores_{metric}.png", metric=METRIC_NAMES),
+        *dicom_outputs(),
     ]
     if STUDY.cnn_methods:
         targets.append("results/figures/training_curves.png")

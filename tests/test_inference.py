@@ -9,7 +9,7 @@ from torch import nn
 
 from ldct.dncnn import DnCNN, denoise_hu
 from test_checkpoints import with_trained_batch_norms
-from ldct.inference import denoise_stack, fold_batch_norm
+from ldct.inference import denoise_stack, fold_batch_norm, tile_spans
 from ldct.scaling import stack_scaling, window_scaling
 from ldct.window import HuWindow
 
@@ -77,3 +77,28 @@ def test_exact_float32_turns_tf32_off_inside_and_restores_it_after():
     finally:
         for flag, value in zip(flags, before):
             flag.allow_tf32 = value
+
+
+@pytest.mark.parametrize("scaling_name", ["window", "minmax"])
+def test_tiled_and_whole_image_inference_differ_by_under_half_a_hu(scaling_name):
+    """A 20-layer network (receptive radius 20 px) on 150 x 130 images: tiles of 48 px (cores
+    meet inside the image in both directions) against the whole image in one pass."""
+    torch.manual_seed(3)
+    model = with_trained_batch_norms(DnCNN(depth=20, channels=8), seed=4)
+    stack = np.random.default_rng(5).normal(40, 300, (2, 150, 130)).astype(np.float32)
+    names = ["first", "second"]
+    scaling = stack_scaling(scaling_name, stack, WINDOW, names)
+    whole = denoise_stack(model, stack, scaling, "cpu")
+    tiled = denoise_stack(model, stack, scaling, "cpu", tile_px=48)
+    assert np.abs(tiled - whole).max() < 0.5
+    assert np.abs(whole - stack).mean() > 1.0
+
+
+def test_tile_cores_cover_the_axis_once_and_inputs_carry_the_margin():
+    spans = tile_spans(130, 48, 20)
+    covered = np.zeros(130, int)
+    for core, inputs, part in spans:
+        covered[core] += 1
+        assert inputs.start == max(core.start - 20, 0) and inputs.stop == min(core.stop + 20, 130)
+        assert np.arange(130)[inputs][part].tolist() == list(range(core.start, core.stop))
+    assert (covered == 1).all() and len(spans) == 3

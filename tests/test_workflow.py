@@ -48,6 +48,8 @@ def test_dry_run_of_default_config_lists_every_job(tmp_path):
         "figure_profiles": 1,
         "figure_scores": 4,
         "figure_training": 1,
+        "dicom_full_dose": 1,
+        "dicom_denoised": 4 * 7,
         "all": 1,
     }
     assert "resources: tmpdir=/tmp, gpu=1" in process.stdout
@@ -151,6 +153,7 @@ def test_changing_one_eval_dose_reruns_only_that_dose(tiny_study, tmp_path):
         "simulate": 2,
         "denoise": 7 * 2,
         "metrics": 7 * 2,
+        "dicom_denoised": 7,
         "collect_metrics": 1,
         "stats": 1,
         **DOWNSTREAM_OF_STATS,
@@ -336,6 +339,7 @@ def test_changing_the_cnn_hu_window_reruns_only_cnn_jobs(tiny_study):
         "finetune_dncnn": 2,
         "denoise": 3 * 2 * 2,
         "metrics": 3 * 2 * 2,
+        "dicom_denoised": 3 * 2,
         "collect_metrics": 1,
         "stats": 1,
         **DOWNSTREAM_OF_STATS,
@@ -354,6 +358,7 @@ def test_changing_one_filter_reruns_only_that_filter(tiny_study):
     assert job_counts(dry.stdout) == {
         "denoise": 2 * 2,
         "metrics": 2 * 2,
+        "dicom_denoised": 2,
         "collect_metrics": 1,
         "stats": 1,
         **DOWNSTREAM_OF_STATS,
