@@ -58,6 +58,11 @@ def _folders(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("output", type=Path, metavar="OUTPUT_FOLDER",
                         help="new folder for the output series; it must not hold files")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--max-memory-mb", type=float, default=None, metavar="MB",
+        help="most memory one slice may take (about 128 bytes per pixel); a larger slice stops "
+        "the command before anything is written (default: the memory available now)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -159,11 +164,21 @@ def _simulate(args: argparse.Namespace):
         law=args.law, multiplier_applies_to=args.multiplier_applies_to, spectrum=args.spectrum,
         full_dose_sigma_hu=args.full_dose_sigma_hu, full_dose_photons=args.photons,
     )
-    sigmas = measured_noise(series_files(args.input)) if args.full_dose_sigma_hu == MEASURE else None
+    files = series_files(args.input, _memory(args))
+    sigmas = measured_noise(files) if args.full_dose_sigma_hu == MEASURE else None
     try:
         return simulation_operation(args.dose, noise, args.mtf50, args.mtf10, args.seed, sigmas)
     except ValueError as error:
         raise LdctInputError(str(error)) from None
+
+
+def _memory(args: argparse.Namespace):
+    """The per-slice memory limit: ``--max-memory-mb``, else the memory available now."""
+    from .devices import available_host_memory_bytes
+    from .memory import MB, SliceMemoryLimit
+
+    limit = args.max_memory_mb if args.max_memory_mb is not None else available_host_memory_bytes() / MB
+    return SliceMemoryLimit(limit, "--max-memory-mb")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -174,7 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         operation, derivation = (_denoise if args.command == "denoise" else _simulate)(args)
-        written = process_series(args.input, args.output, operation, derivation, progress=not args.quiet)
+        written = process_series(
+            args.input, args.output, operation, derivation, progress=not args.quiet, memory=_memory(args)
+        )
     except LdctInputError as error:
         print(f"ldct: {error}", file=sys.stderr)
         return 1

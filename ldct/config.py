@@ -9,6 +9,7 @@ image) is checked where the study is built (:mod:`ldct.study`).
 from __future__ import annotations
 
 import copy
+import math
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,7 @@ def validate_config(config: dict[str, Any], schema_path: str | Path) -> dict[str
     raises :class:`LdctInputError` whose message names the offending config key.
     """
     _check_old_keys(config)
+    _check_finite(config)
     schema = study_schema(schema_path)
     error = jsonschema.exceptions.best_match(_Validator(schema).iter_errors(config))
     if error is not None:
@@ -123,6 +125,19 @@ def _check_old_keys(config: dict[str, Any]) -> None:
             "config key figures.window: HU windows are now {low_hu, high_hu}, not "
             f"{{level_hu, width_hu}}{hint}"
         )
+
+
+def _check_finite(value: Any, path: tuple = ()) -> None:
+    """Refuse NaN and infinite numbers (YAML ``.nan``, ``.inf``, ``1.0e+999``) anywhere: they pass
+    the schema's bounds (every comparison with NaN is false) and break the rules later."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise LdctInputError(f"config key {config_key(path)}: {value} is not a finite number")
+    if isinstance(value, dict):
+        for name, item in value.items():
+            _check_finite(item, path + (name,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_finite(item, path + (index,))
 
 
 def _sort_keys(value: Any) -> None:

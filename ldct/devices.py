@@ -58,6 +58,12 @@ def available_memory_bytes(device: torch.device) -> int:
         import torch
 
         return int(torch.cuda.mem_get_info(device)[0])
+    return available_host_memory_bytes()
+
+
+def available_host_memory_bytes() -> int:
+    """Memory a process could still allocate on this machine (bytes): Linux's MemAvailable
+    (/proc/meminfo), else the free physical pages, else :data:`FALLBACK_AVAILABLE_BYTES`."""
     try:
         with open("/proc/meminfo") as meminfo:
             for line in meminfo:

@@ -12,6 +12,7 @@ from pydicom.dataset import Dataset
 
 from .embedded import shipped_path
 from .errors import LdctInputError
+from .memory import SliceMemoryLimit
 
 
 def embedded_dicom_path(filename: str) -> Path:
@@ -65,12 +66,12 @@ def list_dicom_folder(folder: str | Path) -> dict[str, Path]:
     return images
 
 
-def read_ct_slice(path: str | Path) -> tuple[Dataset, np.ndarray]:
+def read_ct_slice(path: str | Path, memory: SliceMemoryLimit | None = None) -> tuple[Dataset, np.ndarray]:
     """Read one CT slice: its dataset and decoded stored pixel values (2-D, integer).
 
     Raises :class:`LdctInputError` naming ``path`` when the file is not DICOM, is not a CT
-    image (Modality must be ``CT``), has no or undecodable pixel data, or holds more than
-    one frame.
+    image (Modality must be ``CT``), has no or undecodable pixel data, holds more than one
+    frame, or (checked from Rows and Columns before decoding) needs more than ``memory``.
     """
     try:
         dataset = pydicom.dcmread(path)
@@ -81,6 +82,8 @@ def read_ct_slice(path: str | Path) -> tuple[Dataset, np.ndarray]:
         raise LdctInputError(f"{path}: Modality is '{modality}', expected 'CT'")
     if "PixelData" not in dataset:
         raise LdctInputError(f"{path}: the file holds no pixel data")
+    if memory is not None:
+        memory.check(path, int(dataset.get("Rows", 0)), int(dataset.get("Columns", 0)))
     try:
         pixels = dataset.pixel_array
     except Exception as error:

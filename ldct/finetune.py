@@ -247,6 +247,8 @@ def finetune(
             "pretrained": state_digest(pretrained),
             "data": data_digest,
         },
+        run_name=variant,
+        settings_key="dncnn.finetune",
     )
     if settings["batchnorm"] == "reestimate":
         model.to(where)

@@ -53,7 +53,8 @@ def mean_squared_error(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def psnr(x: np.ndarray, y: np.ndarray, peak: float) -> float:
-    """10 log10(peak^2 / MSE(x, y)) in dB; ``inf`` when the images are equal."""
+    """10 log10(peak^2 / MSE(x, y)) in dB; ``inf`` when the images are equal (which a metrics
+    table refuses: its metrics must be finite)."""
     mse = mean_squared_error(x, y)
     return float("inf") if mse == 0 else float(10 * np.log10(peak**2 / mse))
 
@@ -79,4 +80,5 @@ def window_metrics(test: np.ndarray, reference: np.ndarray, window: HuWindow) ->
     }
 
 
+#: The metric columns of a metrics table; each value must be a finite number.
 METRIC_NAMES = ("ssim_paper", "psnr_paper", "ssim_window", "psnr_window")

@@ -13,6 +13,7 @@ import numpy as np
 from .crop import body_centre, crop_about, image_centre
 from .dicom import read_ct_slice
 from .hu import slice_metadata, to_hu
+from .memory import STUDY_SETTING, SliceMemoryLimit
 from .orientation import display_reorientation
 from .resample import resample_to_pixel_size
 
@@ -20,13 +21,15 @@ from .resample import resample_to_pixel_size
 @dataclass(frozen=True)
 class SliceSettings:
     """Config section ``hu``: fill value (HU), pixel size (mm; None keeps the file's), the
-    window in pixels and what it is centred on ('body' or 'image')."""
+    window in pixels and what it is centred on ('body' or 'image'), and the most memory (MB)
+    reading one whole slice may take (None: no limit)."""
 
     fill_hu: float = -1000.0
     pixel_mm: float | None = 1.0
     rows_px: int = 250
     cols_px: int = 350
     centre: str = "body"
+    max_slice_mb: float | None = None
 
 
 def prepare_slice(path: str | Path, settings: SliceSettings) -> tuple[np.ndarray, dict[str, Any]]:
@@ -38,7 +41,8 @@ def prepare_slice(path: str | Path, settings: SliceSettings) -> tuple[np.ndarray
     the ``rows_px`` x ``cols_px`` window about the body or the image centre, padded with
     ``fill_hu`` where the image is smaller (:mod:`ldct.crop`).
     """
-    dataset, pixels = read_ct_slice(path)
+    memory = None if settings.max_slice_mb is None else SliceMemoryLimit(settings.max_slice_mb, STUDY_SETTING)
+    dataset, pixels = read_ct_slice(path, memory)
     meta = slice_metadata(dataset, path)
     hu, filled = to_hu(dataset, pixels, fill_hu=settings.fill_hu)
     logging.info("%d padding / outside-FOV pixels set to %s HU", filled, settings.fill_hu)

@@ -187,6 +187,8 @@ def pretrain(
         training,
         checkpoint_path,
         fingerprint_extra={"settings": settings, "seed": seed},
+        run_name="pretraining",
+        settings_key="dncnn.pretrain",
     )
     model.cpu()
     manifest = {

@@ -22,6 +22,7 @@ from .dicom import read_ct_slice
 from .dicom_write import Derivation, derived_slice, hu_to_stored, write_dicom
 from .errors import LdctInputError
 from .hu import to_hu_with_fill
+from .memory import SliceMemoryLimit
 
 #: File names in a series folder that are not slices (a DICOMDIR media index).
 NOT_SLICES = {"DICOMDIR"}
@@ -30,11 +31,12 @@ NOT_SLICES = {"DICOMDIR"}
 SliceOperation = Callable[[np.ndarray, Dataset, Path], np.ndarray]
 
 
-def series_files(folder: str | Path) -> list[Path]:
+def series_files(folder: str | Path, memory: SliceMemoryLimit | None = None) -> list[Path]:
     """The CT slices directly in ``folder`` (hidden files and DICOMDIR skipped), by name.
 
     Raises :class:`LdctInputError` naming the folder when it is missing or empty, and naming
-    the file when one is not DICOM or not a CT image.
+    the file when one is not DICOM, not a CT image, or (by its Rows and Columns) a slice too
+    large for ``memory``.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -52,6 +54,8 @@ def series_files(folder: str | Path) -> list[Path]:
             raise LdctInputError(f"{path}: not a readable DICOM file ({error})") from error
         if header.get("Modality") != "CT":
             raise LdctInputError(f"{path}: Modality is '{header.get('Modality')}', expected 'CT'")
+        if memory is not None:
+            memory.check(path, int(header.get("Rows", 0)), int(header.get("Columns", 0)))
     return files
 
 
@@ -69,15 +73,17 @@ def process_series(
     operation: SliceOperation,
     derivation: Derivation,
     progress: bool = True,
+    memory: SliceMemoryLimit | None = None,
 ) -> list[Path]:
     """Apply ``operation`` to every slice of ``input_folder`` and write the derived series
     (:mod:`ldct.dicom_write`) to ``output_folder``, each file named as its input.
 
     The operation sees HU with padding and outside-scan-circle pixels at -1000 HU (air); those
     pixels keep their stored values in the output. ``output_folder`` must not exist or be
-    empty. Returns the written files. ``progress`` shows a progress bar on stderr.
+    empty. Every slice must fit ``memory`` (checked for all before any is processed). Returns
+    the written files. ``progress`` shows a progress bar on stderr.
     """
-    files = series_files(input_folder)
+    files = series_files(input_folder, memory)
     output = Path(output_folder)
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
         raise LdctInputError(f"{output}: already exists and is not an empty folder; name a new one")

@@ -264,3 +264,31 @@ def summarize(
     ]
     _add_holm(summary, alpha)
     return summary
+
+
+def finite_columns(row: Mapping[str, object]) -> list[str]:
+    """The columns of a :func:`summarize` row that must hold finite numbers; the rest are NA by
+    design there.
+
+    Always dose and mean; sd with 2+ slices, realization_sd with 2+ realizations. The reference's
+    own rows compare nothing: every test column is NA. A comparison row always has
+    mean_difference, and with 2+ slices ci_low and ci_high; t_statistic, p_value and p_holm
+    unless every difference is equal (the interval then has zero width), the Wilcoxon columns
+    unless every difference is 0, and the mixed-model columns unless the model was not
+    estimated (``tests_agree`` ``n/a``, the reason logged).
+    """
+    columns = ["dose", "mean"]
+    columns += ["sd"] if row["n"] > 1 else []
+    columns += ["realization_sd"] if row["realizations"] > 1 else []
+    if row["method"] == row["reference_method"]:
+        return columns
+    columns.append("mean_difference")
+    if row["n"] < 2:
+        return columns
+    columns += ["ci_low", "ci_high"]
+    differences_vary = row["ci_low"] != row["ci_high"]
+    columns += ["t_statistic", "p_value", "p_holm"] if differences_vary else []
+    if differences_vary or row["mean_difference"] != 0:
+        columns += ["wilcoxon_statistic", "wilcoxon_p"]
+    columns += ["mixed_mean_difference", "mixed_p"] if row["tests_agree"] != "n/a" else []
+    return columns

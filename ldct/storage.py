@@ -7,14 +7,17 @@ place, so an interrupted job never leaves a half-written result behind.
 from __future__ import annotations
 
 import csv
+import glob
 import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
 import numpy as np
+
+from .errors import LdctInputError
 
 
 def _current_umask() -> int:
@@ -29,10 +32,14 @@ _UMASK = _current_umask()
 def atomic_write(path: str | os.PathLike, write) -> None:
     """Call ``write(file_object)`` on a temporary file, then rename it to ``path``.
 
-    A reader never sees a half-written ``path``, and a failed write leaves nothing behind.
+    A reader never sees a half-written ``path``, and a failed write leaves nothing behind. A
+    process killed outright (SIGKILL, power loss) cannot remove its temporary file: the next
+    write of ``path`` removes such leftovers first (only one job writes a given path).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        leftover.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -101,6 +108,7 @@ def save_stack(path: str | os.PathLike, stack: np.ndarray, meta: Mapping[str, An
 
 
 def _save_with_sidecar(path: str | os.PathLike, array: np.ndarray, meta: Mapping[str, Any]) -> None:
+    _check_finite(path, array)
     atomic_write(path, lambda handle: np.save(handle, array, allow_pickle=False))
     save_json(sidecar_path(path), dict(meta, shape=list(array.shape)))
 
@@ -125,9 +133,27 @@ def realization_images(
     return images
 
 
+def _check_finite(path: str | os.PathLike, array: np.ndarray) -> None:
+    """Raise :class:`LdctInputError` naming ``path`` when ``array`` holds a NaN or infinite value:
+    how many, and the index and value of the first (C order)."""
+    non_finite = ~np.isfinite(array)
+    if non_finite.any():
+        first = np.unravel_index(np.argmax(non_finite), array.shape)
+        raise LdctInputError(
+            f"{path}: {np.count_nonzero(non_finite)} of {array.size} values are not finite "
+            f"(the first, {array[first]}, at index {tuple(int(i) for i in first)}); nothing written"
+        )
+
+
 def save_array(path: str | os.PathLike, array: np.ndarray) -> None:
-    """Write any float32 array to ``path`` as ``.npy`` (no pickle), atomically."""
+    """Write any float32 array to ``path`` as ``.npy`` (no pickle), atomically.
+
+    Like :func:`save_image` and :func:`save_stack`, it writes nothing and raises
+    :class:`LdctInputError` naming ``path`` when a value is NaN or infinite (after the cast to
+    float32, so a value beyond float32's range counts too).
+    """
     array = np.asarray(array, dtype=np.float32)
+    _check_finite(path, array)
     atomic_write(path, lambda handle: np.save(handle, array, allow_pickle=False))
 
 
@@ -143,21 +169,55 @@ def load_image(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
     return image, load_json(sidecar_path(path))
 
 
+FiniteColumns = Collection[str] | Callable[[Mapping[str, Any]], Collection[str]]
+"""The columns of a table whose floats must be finite: the same for every row, or a function
+of the row (for tables where a column is NA by design in some rows only)."""
+
+
+def _cell(value: Any) -> str:
+    """A table cell: floats with 10 significant digits, NaN as ``NA``."""
+    if isinstance(value, (float, np.floating)):
+        return "NA" if np.isnan(value) else format(float(value), ".10g")
+    return str(value)
+
+
+def _check_finite_cells(
+    path: str | os.PathLike,
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    finite_columns: FiniteColumns,
+) -> None:
+    """Raise :class:`LdctInputError` at the first float of ``finite_columns`` that is NaN or
+    infinite, naming ``path``, the column, and the row by number and first four cells."""
+    for number, row in enumerate(rows, start=1):
+        for column in finite_columns(row) if callable(finite_columns) else finite_columns:
+            value = row[column]
+            if isinstance(value, (float, np.floating)) and not np.isfinite(value):
+                label = ", ".join(f"{name} {_cell(row[name])}" for name in columns[:4])
+                raise LdctInputError(
+                    f"{path}: {column} is {float(value)} in row {number} ({label}) but must be a "
+                    "finite number; nothing written"
+                )
+
+
 def write_table(
-    path: str | os.PathLike, rows: Iterable[Mapping[str, Any]], columns: Sequence[str]
+    path: str | os.PathLike,
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    finite_columns: FiniteColumns = (),
 ) -> None:
     """Write ``rows`` as a tab-separated table with a header line, in ``columns`` order.
 
-    Floats are written with 10 significant digits; NaN is written as ``NA``.
+    Floats are written with 10 significant digits; NaN is written as ``NA``. A float that is
+    NaN or infinite in one of ``finite_columns`` (a collection of column names, or a function
+    giving them for each row) raises :class:`LdctInputError` naming ``path``, the column and
+    the row (its number, counted from 1 below the header, and its first four cells), and
+    nothing is written. Every other column may hold ``NA`` (and ``inf``).
     """
-
-    def cell(value: Any) -> str:
-        if isinstance(value, (float, np.floating)):
-            return "NA" if np.isnan(value) else format(float(value), ".10g")
-        return str(value)
-
+    rows = list(rows)
+    _check_finite_cells(path, rows, columns, finite_columns)
     lines = ["\t".join(columns)]
-    lines += ["\t".join(cell(row[column]) for column in columns) for row in rows]
+    lines += ["\t".join(_cell(row[column]) for column in columns) for row in rows]
     text = "\n".join(lines) + "\n"
     atomic_write(path, lambda handle: handle.write(text.encode()))
 

@@ -6,9 +6,11 @@ checkpoint written after epoch k continues exactly as the uninterrupted run woul
 ``deterministic=True`` on the CPU the final weights are bitwise identical.
 
 The checkpoint (model, optimizer, history, a fingerprint of the settings) is rewritten
-atomically after every epoch. It is resumed only when its fingerprint matches the current
-settings (the number of epochs excluded, so a longer run continues a shorter one) and it does
-not lie beyond the requested number of epochs.
+atomically after every epoch whose losses, and the weights after it, are finite (else training
+stops with an :class:`~ldct.errors.LdctInputError` that says which setting to change). It is
+resumed only when its fingerprint matches the current settings (the number of epochs excluded,
+so a longer run continues a shorter one) and it does not lie beyond the requested number of
+epochs.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tqdm import tqdm
 
 from .checkpoints import save_torch
 from .devices import resolve_device
+from .errors import LdctInputError
 from .precision import choose_precision
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -144,12 +147,21 @@ def train(
     checkpoint_path: str | os.PathLike,
     fingerprint_extra: dict[str, Any],
     on_epoch_end: Callable[[int], None] | None = None,
+    *,
+    run_name: str,
+    settings_key: str,
 ) -> list[dict[str, Any]]:
     """Train the parameters of ``model`` that require gradients; return the per-epoch history.
 
     ``validate(model, device)`` returns (PSNR of the output, PSNR of the input) in dB on
     held-out data; it runs after every epoch. ``on_epoch_end(epoch)`` runs after the
     epoch's checkpoint is written.
+
+    A loss that is NaN or infinite, or a weight or batch-norm statistic that is NaN or infinite
+    at the end of an epoch, raises :class:`LdctInputError` before that epoch's checkpoint is
+    written (the checkpoint keeps the last finite epoch). Its message names ``run_name`` (``pretraining`` or
+    the fine-tuned variant), the epoch and step, and the settings under ``settings_key``
+    (config ``dncnn.pretrain`` or ``dncnn.finetune``) to change.
     """
     device = resolve_device(settings.device)
     torch.use_deterministic_algorithms(settings.deterministic)
@@ -159,6 +171,7 @@ def train(
     model.to(device, memory_format=torch.channels_last)
     probe = _probe_step(model, lambda: epoch_batches(1), device)
     precision = choose_precision(settings.precision, device, probe)
+    advice = _divergence_advice(settings, precision, settings_key)
     settings = dataclasses.replace(settings, precision=precision)
     parameters = [parameter for parameter in model.parameters() if parameter.requires_grad]
     optimizer = torch.optim.Adam(parameters, lr=settings.learning_rate)
@@ -179,8 +192,10 @@ def train(
             group["lr"] = rate
         _set_train_mode(model)
         start = time.perf_counter()
-        # The loss is summed on the device and read once per epoch: no step waits for the last.
+        # The loss is summed (and each step's kept) on the device and read once per epoch: no
+        # step waits for the last.
         loss_sum, steps = torch.zeros((), dtype=torch.float64, device=device), 0
+        step_losses: list[torch.Tensor] = []
         for noisy, clean in tqdm(
             epoch_batches(epoch),
             total=steps_per_epoch,
@@ -196,7 +211,10 @@ def train(
             loss.backward()
             optimizer.step()
             loss_sum += loss.detach()
+            step_losses.append(loss.detach())
             steps += 1
+        first_step = (epoch - 1) * steps_per_epoch + 1
+        _stop_unless_finite(model, loss_sum, step_losses, epoch, first_step, run_name, advice)
         model.eval()
         with torch.no_grad():
             val_psnr, val_input_psnr = validate(model, device)
@@ -225,6 +243,43 @@ def train(
             on_epoch_end(epoch)
     model.eval()
     return history
+
+
+def _divergence_advice(settings: TrainingSettings, precision: str, settings_key: str) -> str:
+    """What to change when training diverges: the learning rate under ``settings_key``, and the
+    precision when it is bfloat16 (``precision``, the one chosen)."""
+    advice = f"lower {settings_key}.learning_rate (now {settings.learning_rate:g})"
+    if precision == "bfloat16":
+        chosen = ", which chose bfloat16" if settings.precision == "auto" else ""
+        advice += f" or set {settings_key}.precision: float32 (now {settings.precision}{chosen})"
+    return advice
+
+
+def _stop_unless_finite(
+    model: nn.Module,
+    loss_sum: torch.Tensor,
+    step_losses: list[torch.Tensor],
+    epoch: int,
+    first_step: int,
+    run_name: str,
+    advice: str,
+) -> None:
+    """Raise :class:`LdctInputError` when a loss of the epoch (its first step numbered
+    ``first_step``) or a floating-point tensor of the model's state after it is NaN or
+    infinite; the message starts with ``run_name`` and ends with ``advice``."""
+    if not torch.isfinite(loss_sum):
+        losses = torch.stack(step_losses)
+        index = int(torch.nonzero(~torch.isfinite(losses))[0, 0])
+        raise LdctInputError(
+            f"{run_name}: training loss is {float(losses[index])} at epoch {epoch} "
+            f"(step {first_step + index}); {advice}"
+        )
+    state = [tensor for tensor in model.state_dict().values() if tensor.is_floating_point()]
+    if not torch.stack([torch.isfinite(tensor).all() for tensor in state]).all():
+        raise LdctInputError(
+            f"{run_name}: training made a weight or batch-norm statistic non-finite in epoch {epoch} "
+            f"(by step {first_step + len(step_losses) - 1}) while the loss stayed finite; {advice}"
+        )
 
 
 def _save_resume_state(path, model, optimizer, epoch, history, fingerprint) -> None:

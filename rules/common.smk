@@ -4,6 +4,7 @@ import os
 from ldct.devices import usable_cpus
 from ldct.errors import LdctInputError
 from ldct.metrics import METRIC_NAMES
+from ldct.provenance import config_sha256, git_state, installed_versions
 from ldct.sensitivity import STAGE_KEYS, StudyVariants, method_keys, read_variants
 from ldct.study import load_study
 from snakemake.exceptions import WorkflowError
@@ -140,6 +141,7 @@ def study_targets():
         "results/stats/stats.tsv",
         "results/report/statistics.html",
         "results/report/settings.html",
+        "results/provenance.json",
         "results/figures/mtf.png",
         "results/figures/noise_power_spectra.png",
         "results/figures/slices.png",
@@ -152,6 +154,17 @@ def study_targets():
     if config["stats"]["reference"] == "dncnn":  # the paper's claims compare with DnCNN
         targets += ["results/claims/claims.tsv", "results/report/claims.html"]
     return targets
+
+
+def provenance_checkpoints():
+    """The original DnCNN's checkpoints a study with CNN methods uses: its imported or trained
+    weights, and the shipped or user's file they were imported from."""
+    if not STUDY.cnn_methods:
+        return []
+    checkpoints = ["results/dncnn/pretrained/model.pt"]
+    if config["dncnn"]["pretrain"]["source"] != "train":
+        checkpoints.append(STUDY.pretrained_checkpoint)
+    return checkpoints
 
 
 def figure_images(methods, doses=None):

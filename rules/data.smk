@@ -35,6 +35,7 @@ rule acquire:
         "../envs/data.yaml"
     params:
         sha256=lambda wildcards: STUDY.sources[wildcards.image].sha256,
+        max_slice_mb=config["hu"]["max_slice_mb"],
     script:
         "../workflow_scripts/acquire.py"
 
@@ -56,6 +57,7 @@ rule to_hu:
     params:
         source=lambda wildcards: STUDY.sources[wildcards.image].text,
         fill_hu=config["hu"]["fill_hu"],
+        max_slice_mb=config["hu"]["max_slice_mb"],
         pixel_mm=config["hu"]["pixel_mm"],
         centre=config["hu"]["crop"]["centre"],
         rows_px=config["hu"]["crop"]["rows_px"],

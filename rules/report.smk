@@ -41,3 +41,35 @@ rule run_settings:
         config=config,
     script:
         "../workflow_scripts/run_settings.py"
+
+
+rule provenance:
+    """What the results came from: the config and its hash, the git commit, the SHA-256 of every
+    acquired DICOM and of the original DnCNN's checkpoints, and the software versions.
+    """
+    input:
+        dicoms=expand(
+            "results/dicom/{image}.dcm", image=STUDY.eval_images + STUDY.train_images
+        ),
+        checkpoints=provenance_checkpoints(),
+    output:
+        provenance=report(
+            "results/provenance.json",
+            caption="report/provenance.rst",
+            category="Settings",
+            labels={"table": "Provenance (JSON)"},
+        ),
+    log:
+        "results/logs/provenance.log",
+    benchmark:
+        "results/benchmarks/provenance.tsv"
+    conda:
+        "../envs/figures.yaml"
+    params:
+        config=config,
+        config_sha256=config_sha256(config),
+        # Functions: git and the package metadata are read only where this job is planned.
+        git=lambda wildcards: git_state(workflow.basedir),
+        software=lambda wildcards: installed_versions(),
+    script:
+        "../workflow_scripts/provenance.py"

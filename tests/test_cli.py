@@ -193,29 +193,3 @@ def test_the_console_script_explains_itself():
     process = subprocess.run([sys.executable, "-m", "ldct.cli", "--help"], capture_output=True, text=True)
     assert process.returncode == 0
     assert "ldct denoise --method gaussian" in process.stdout and "simulate" in process.stdout
-
-
-def test_a_long_series_streams_slice_by_slice(tmp_path):
-    """Peak Python memory (tracemalloc) while 60 slices of 512 x 512 go through is that of 4
-    slices: one slice at a time is held, never the series."""
-    import tracemalloc
-
-    from ldct.dicom_write import Derivation
-    from ldct.series import process_series
-
-    def peak_bytes(count: int) -> int:
-        folder = tmp_path / f"series{count}"
-        folder.mkdir()
-        source = embedded_dicom_path(KITS[0])
-        for index in range(count):
-            shutil.copy(source, folder / f"{index:03d}.dcm")
-        tracemalloc.start()
-        process_series(folder, tmp_path / f"out{count}", lambda hu, dataset, path: hu + 1.0,
-                       Derivation(summary="plus one", details="test"), progress=False)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        return peak
-
-    few, many = peak_bytes(4), peak_bytes(60)
-    assert many < 1.25 * few, (few, many)
-    assert len(list((tmp_path / "out60").iterdir())) == 60

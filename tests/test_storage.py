@@ -14,6 +14,7 @@ from ldct.storage import (
     load_image,
     read_table,
     realization_images,
+    save_array,
     save_json,
     save_stack,
     table_number,
@@ -59,3 +60,15 @@ def test_a_stack_lists_its_draws_dose_major(tmp_path):
 def test_table_numbers_read_na_as_nan():
     assert np.isnan(table_number("NA"))
     assert table_number("0.25") == 0.25
+
+
+def test_a_write_removes_the_temporary_file_a_killed_writer_left(tmp_path):
+    """A SIGKILL leaves '.name.XXXX.tmp' beside the target; the next write of that target
+    removes it, and leaves other files' temporaries alone."""
+    target = tmp_path / "image.npy"
+    leftover = tmp_path / ".image.npy.k1ll3d.tmp"
+    other = tmp_path / ".other.npy.k1ll3d.tmp"
+    leftover.write_bytes(b"half")
+    other.write_bytes(b"half")
+    save_array(target, np.zeros(3))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.npy.k1ll3d.tmp", "image.npy"]

@@ -14,6 +14,9 @@ from ldct.dncnn import DnCNN
 from ldct.errors import LdctInputError
 from ldct.training import TrainingSettings, psnr_db, train
 
+#: The run and config section a test training reports a divergence under.
+RUN = {"run_name": "pretraining", "settings_key": "dncnn.pretrain"}
+
 #: Trains a tiny DnCNN for 4 epochs on the CPU, deterministic, in float32 (auto times both
 #: precisions in each process and may choose differently); the process kills itself with
 #: SIGKILL right after epoch ``kill_after`` (0: never); the final weights go to ``out``.
@@ -45,6 +48,8 @@ TRAINING_SCRIPT = textwrap.dedent(
         checkpoint,
         fingerprint_extra={"test": 1},
         on_epoch_end=kill,
+        run_name="pretraining",
+        settings_key="dncnn.pretrain",
     )
     torch.save(model.state_dict(), out)
     """
@@ -101,6 +106,7 @@ def test_one_optimisation_step_lowers_the_loss_on_a_fixed_batch(tmp_path):
         TrainingSettings(epochs=1, learning_rate=1e-3, device="cpu"),
         tmp_path / "ckpt.pt",
         fingerprint_extra={},
+        **RUN,
     )
     model.train()
     with torch.no_grad():
@@ -122,6 +128,7 @@ def test_changed_settings_do_not_resume_an_old_checkpoint(tmp_path):
             TrainingSettings(epochs=2, learning_rate=rate, device="cpu"),
             tmp_path / "shared.pt",
             fingerprint_extra={},
+            **RUN,
         )
         runs.append(history)
     assert [row["epoch"] for row in runs[1]] == [1, 2]
@@ -138,6 +145,7 @@ def test_learning_rate_milestones_divide_by_ten(tmp_path):
         TrainingSettings(epochs=4, learning_rate=1e-3, lr_milestones=(2, 4), device="cpu"),
         tmp_path / "ckpt.pt",
         fingerprint_extra={},
+        **RUN,
     )
     assert [row["learning_rate"] for row in history] == pytest.approx([1e-3, 1e-4, 1e-4, 1e-5])
 
@@ -174,6 +182,7 @@ def test_the_precision_probe_leaves_the_model_as_it_was(monkeypatch, tmp_path):
                 TrainingSettings(epochs=1, precision=precision, device="cpu", deterministic=True),
                 tmp_path / f"{precision}.pt",
                 fingerprint_extra={},
+                **RUN,
             )
         )
         states.append(model.state_dict())
@@ -199,3 +208,111 @@ def test_blind_batches_draw_each_patch_noise_sd_uniformly_in_the_range():
     assert torch.equal(noisy, again)
     with pytest.raises(LdctInputError, match="blind_sigma_range"):
         sigma_range({"noise": "blind", "blind_sigma_range": [30, 10], "noise_sigma": 25})
+
+
+def batches_with_a_nan_target(nan_epoch: int, nan_step: int, steps: int = 3):
+    """``epoch_batches`` of ``steps`` copies of :func:`fixed_batch`; step ``nan_step`` (1-based)
+    of epoch ``nan_epoch`` has one NaN pixel in its clean target."""
+    noisy, clean = fixed_batch()
+    poisoned = clean.clone()
+    poisoned[0, 0, 0, 0] = float("nan")
+
+    def batches(epoch: int):
+        for step in range(1, steps + 1):
+            yield noisy, poisoned if (epoch, step) == (nan_epoch, nan_step) else clean
+
+    return batches
+
+
+def train_tiny(tmp_path, batches, settings: TrainingSettings, steps: int = 3):
+    torch.manual_seed(0)
+    return train(
+        DnCNN(depth=3, channels=4),
+        batches,
+        steps,
+        lambda net, device: (0.0, 0.0),
+        settings,
+        tmp_path / "last.pt",
+        fingerprint_extra={},
+        run_name="dncnn_full",
+        settings_key="dncnn.finetune",
+    )
+
+
+@pytest.mark.parametrize(
+    "precision, chosen, advice",
+    [
+        ("float32", "float32", ""),
+        ("bfloat16", "bfloat16", " or set dncnn.finetune.precision: float32 (now bfloat16)"),
+        ("auto", "bfloat16", " or set dncnn.finetune.precision: float32 (now auto, which chose bfloat16)"),
+    ],
+)
+def test_a_nan_loss_stops_training_naming_variant_epoch_step_and_settings(
+    tmp_path, monkeypatch, precision, chosen, advice
+):
+    """A NaN target at epoch 2, step 2 of 3: one message with the variant, epoch 2, step 5 and
+    the settings to change; the checkpoint stays at epoch 1 with finite weights."""
+    import ldct.training
+
+    monkeypatch.setattr(ldct.training, "choose_precision", lambda setting, device, probe: chosen)
+    settings = TrainingSettings(epochs=3, learning_rate=1e-3, precision=precision, device="cpu")
+    with pytest.raises(LdctInputError) as raised:
+        train_tiny(tmp_path, batches_with_a_nan_target(nan_epoch=2, nan_step=2), settings)
+    assert str(raised.value) == (
+        "dncnn_full: training loss is nan at epoch 2 (step 5); "
+        "lower dncnn.finetune.learning_rate (now 0.001)" + advice
+    )
+    state = torch.load(tmp_path / "last.pt", weights_only=True)
+    assert state["epoch"] == 1 and len(state["history"]) == 1
+    assert all(torch.isfinite(tensor).all() for tensor in state["model"].values())
+
+
+def test_a_nan_loss_in_the_first_epoch_writes_no_checkpoint(tmp_path):
+    settings = TrainingSettings(epochs=2, precision="float32", device="cpu")
+    with pytest.raises(LdctInputError, match=r"^dncnn_full: training loss is nan at epoch 1 \(step 3\); "):
+        train_tiny(tmp_path, batches_with_a_nan_target(nan_epoch=1, nan_step=3), settings)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_non_finite_batch_norm_statistic_stops_training_before_the_checkpoint(tmp_path):
+    """Inputs of 1e20 (noisy = clean, so the loss stays finite) overflow a batch norm's running
+    variance in float32: training stops, and no checkpoint holds it."""
+    images = 1e20 * torch.rand(8, 1, 20, 20, generator=torch.Generator().manual_seed(4))
+    settings = TrainingSettings(epochs=2, precision="float32", device="cpu")
+    with pytest.raises(LdctInputError) as raised:
+        train_tiny(tmp_path, lambda epoch: iter([(images, images)]), settings, steps=1)
+    assert str(raised.value) == (
+        "dncnn_full: training made a weight or batch-norm statistic non-finite in epoch 1 (by step 1) "
+        "while the loss stayed finite; lower dncnn.finetune.learning_rate (now 0.001)"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pretraining_and_fine_tuning_name_their_run_and_config_section(tmp_path):
+    """A huge learning rate: pretraining's message names dncnn.pretrain; NaN patches: fine-tuning's
+    names its variant and dncnn.finetune."""
+    from ldct.finetune import finetune
+    from ldct.pretrain import pretrain
+    from ldct.scaling import window_scaling
+    from ldct.window import HuWindow
+
+    settings = {
+        "images": ["moon"], "held_out": ["camera"], "patch_size_px": 16, "noise": "fixed",
+        "noise_sigma": 25, "blind_sigma_range": [0, 55], "depth": 3, "channels": 4, "epochs": 1,
+        "steps_per_epoch": 3, "batch_size": 2, "learning_rate": 1e30, "lr_milestones": [],
+        "precision": "float32", "deterministic": True,
+    }
+    with pytest.raises(LdctInputError, match=r"^pretraining: training loss is (nan|inf) at epoch 1 "
+                       r"\(step 2\); lower dncnn\.pretrain\.learning_rate \(now 1e\+30\)$"):
+        pretrain(settings, 0, str(tmp_path / "pretrain.pt"), "cpu")
+    patches = np.zeros((12, 16, 16), dtype=np.float32)
+    patches[5] = np.nan
+    is_validation = np.arange(12) < 2
+    finetune_settings = {"epochs": 1, "batch_size": 4, "learning_rate": 1e-3, "precision": "float32",
+                         "deterministic": True, "batchnorm": "frozen"}
+    with pytest.raises(LdctInputError, match=r"^dncnn_full: training loss is nan at epoch 1 \(step \d\); "
+                       r"lower dncnn\.finetune\.learning_rate \(now 0\.001\)$"):
+        finetune(DnCNN(depth=3, channels=4), "dncnn_full", "all", patches, patches, is_validation,
+                 window_scaling(HuWindow(-1000.0, 1000.0)), finetune_settings, 0,
+                 str(tmp_path / "finetune.pt"), "cpu")
+    assert list(tmp_path.iterdir()) == []

@@ -42,6 +42,7 @@ def test_dry_run_of_default_config_lists_every_job(tmp_path):
         "claims": 1,
         "statistics_page": 1,
         "run_settings": 1,
+        "provenance": 1,
         "figure_mtf": 1,
         "noise_power_spectra": 1,
         "image_figures": 1,
@@ -161,6 +162,7 @@ def test_changing_one_eval_dose_reruns_only_that_dose(tiny_study, tmp_path):
         "image_figures": 1,
         "figure_profiles": 1,
         "run_settings": 1,
+        "provenance": 1,
         "all": 1,
     }
     snakemake(workdir, "--configfile", "config/changed.yaml", "--cores", "2")
@@ -233,6 +235,7 @@ def test_the_split_rule_refuses_a_patient_on_both_sides(tmp_path):
     [
         ({"doses": {"eval": [0.5, 0.0]}}, "doses.eval[1]"),
         ({"doses": {"eval": [1.5]}}, "doses.eval[0]"),
+        ({"doses": {"eval": [0.5, 1]}}, "doses.eval[1]"),
         ({"split": {"eval": ["abdomen"], "train": ["abdomen"]}}, "split"),
         ({"stats": {"reference": "median"}, "denoise": {"methods": ["noisy"]}}, "stats.reference"),
         ({"noise": {"law": "linear"}}, "noise.law"),
@@ -347,6 +350,7 @@ def test_changing_the_cnn_hu_window_reruns_only_cnn_jobs(tiny_study):
         "figure_profiles": 1,
         "figure_training": 1,
         "run_settings": 1,
+        "provenance": 1,
         "all": 1,
     }
 
@@ -365,6 +369,7 @@ def test_changing_one_filter_reruns_only_that_filter(tiny_study):
         "image_figures": 1,
         "figure_profiles": 1,
         "run_settings": 1,
+        "provenance": 1,
         "all": 1,
     }
     assert dry.stdout.count("method=median") == 8
@@ -383,6 +388,7 @@ REPORT_FIGURES = [
 ]
 REPORT_TABLES = [
     "results/mtf/mtf_curve.tsv",
+    "results/provenance.json",
     "results/figures/noise_power_spectra.tsv",
     "results/metrics/metrics.tsv",
     "results/stats/stats.tsv",
@@ -427,6 +433,7 @@ def test_changing_the_display_window_redraws_only_image_figures(tiny_study):
         "image_figures": 1,
         "figure_profiles": 1,
         "run_settings": 1,
+        "provenance": 1,
         "all": 1,
     }
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from ldct.dicom import read_ct_slice
 from ldct.embedded import verify_sha256
 from ldct.errors import LdctInputError
+from ldct.memory import STUDY_SETTING, SliceMemoryLimit
 from ldct.storage import copy_file, read_table
 from ldct.workflow import run_rule
 
@@ -37,7 +38,8 @@ def main():
     if snakemake.params.sha256:
         verify_sha256(source, snakemake.params.sha256)
         logging.info("%s: SHA-256 as in the manifest", source)
-    dataset, pixels = read_ct_slice(source)
+    memory = SliceMemoryLimit(snakemake.params.max_slice_mb, STUDY_SETTING)
+    dataset, pixels = read_ct_slice(source, memory)
     logging.info(
         "%s: CT slice %s, transfer syntax %s",
         source,

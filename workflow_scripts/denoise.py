@@ -1,8 +1,13 @@
-"""Rule denoise: one method applied to every realization of one slice at one dose."""
+"""Rule denoise: one method applied to every realization of one slice at one dose.
+
+The sidecar is the low-dose stack's plus the method and its parameters; its ``inputs`` (path ->
+hex SHA-256 of the low-dose stack and, for a CNN, the weights) replace the low-dose stack's.
+"""
 
 import numpy as np
 
 from ldct.denoise import denoise
+from ldct.provenance import input_checksums
 from ldct.storage import draws, load_image, save_stack
 from ldct.workflow import config_value, run_rule
 
@@ -37,7 +42,7 @@ def main():
         parameters.update(model=snakemake.input.model, **scaling)
     else:
         denoised = np.stack([denoise(image, method, parameters) for image in stack])
-    meta.update(method=method, method_parameters=parameters)
+    meta.update(method=method, method_parameters=parameters, inputs=input_checksums(snakemake.input))
     save_stack(snakemake.output.images, denoised, meta)
 
 

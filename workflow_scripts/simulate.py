@@ -4,6 +4,8 @@ The stack holds one image per (dose, realization) of params ``doses`` x ``realiz
 dose-major; its sidecar lists both, each draw's seed, and under ``noise`` the settings, the
 full-dose noise SD used (``full_dose_sigma_hu``, HU) and where it came from
 (``full_dose_sigma_source``: ``config``, or the noise table's source for ``measure``).
+Its ``inputs`` (path -> hex SHA-256 of the HU image, the MTF table and any noise table) replace
+those of the HU image's sidecar, whose other entries it keeps.
 """
 
 import logging
@@ -12,6 +14,7 @@ from ldct.mtf import read_mtf_table, tabulated_mtf
 from ldct.noise import NoiseSettings, noise_sd_multiplier, simulate_draws
 from ldct.full_dose_noise import used_sigma
 from ldct.noise_estimate import MEASURE
+from ldct.provenance import input_checksums
 from ldct.storage import load_image, read_table, save_stack
 from ldct.workflow import run_rule
 
@@ -53,6 +56,7 @@ def main():
             full_dose_sigma_source=source,
             sd_multipliers=multipliers,
         ),
+        inputs=input_checksums(snakemake.input),
     )
     save_stack(snakemake.output.images, stack, meta)
 

@@ -1,8 +1,9 @@
 """Rule stats: per dose x method x metric summary over eval slices, and paired tests (t-test,
-Wilcoxon, patient mixed model) against the reference; why a test is NaN goes to the log."""
+Wilcoxon, patient mixed model) against the reference; why a test is NaN goes to the log, and a
+value that is not finite where :func:`ldct.stats.finite_columns` expects one stops the rule."""
 
 from ldct.metrics import METRIC_NAMES
-from ldct.stats import STATS_COLUMNS, summarize
+from ldct.stats import STATS_COLUMNS, finite_columns, summarize
 from ldct.storage import read_table, write_table
 from ldct.workflow import run_rule
 
@@ -14,7 +15,7 @@ def main():
         reference_method=snakemake.params.reference,
         alpha=snakemake.params.alpha,
     )
-    write_table(snakemake.output.table, summary, STATS_COLUMNS)
+    write_table(snakemake.output.table, summary, STATS_COLUMNS, finite_columns=finite_columns)
 
 
 run_rule(snakemake, main)
