@@ -34,7 +34,7 @@ def _settings_text(settings: Mapping[str, Any]) -> str:
 
 
 def filter_operation(name: str, parameters: Mapping[str, Any]) -> tuple[SliceOperation, Derivation]:
-    """The registered filter ``name`` (median, gaussian, wiener) with ``parameters``."""
+    """The registered method ``name`` of kind ``filter`` with ``parameters``."""
     from .denoise import denoise
 
     entry = method(name)
