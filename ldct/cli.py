@@ -148,10 +148,7 @@ def _denoise(args: argparse.Namespace):
             f"--method: '{args.method}' is neither one of {', '.join(NAMED_METHODS)} nor a file; "
             "fine-tuned networks are given by their checkpoint, e.g. results/dncnn/dncnn_tra/model.pt"
         )
-    from .checkpoints import load_model
-
-    scaling = args.hu_scaling or load_model(model)[1].get("hu_scaling", "window")
-    return network_operation(model, scaling, HuWindow(*args.hu_window), args.device)
+    return network_operation(model, args.hu_scaling, HuWindow(*args.hu_window), args.device)
 
 
 def _simulate(args: argparse.Namespace):

@@ -47,16 +47,18 @@ def filter_operation(name: str, parameters: Mapping[str, Any]) -> tuple[SliceOpe
 
 
 def network_operation(
-    model_path: str | Path, hu_scaling: str, window: HuWindow, device: str
+    model_path: str | Path, hu_scaling: str | None, window: HuWindow, device: str
 ) -> tuple[SliceOperation, Derivation]:
     """The DnCNN of checkpoint ``model_path``: HU mapped by ``hu_scaling`` (``window`` with
-    ``window``, or each slice's ``minmax``), run on ``device``; slices wider than
+    ``window``, or each slice's ``minmax``; None: the scaling the checkpoint records it was
+    trained with, else ``window``), run on ``device``; slices wider than
     :data:`ldct.inference.TILE_PX` go through in seamless tiles."""
     from .checkpoints import load_model
     from .inference import denoise_stack
     from .scaling import stack_scaling
 
-    model, _ = load_model(model_path)
+    model, info = load_model(model_path)
+    hu_scaling = hu_scaling or info.get("hu_scaling", "window")
     scaled = f"window {window.low_hu:g}..{window.high_hu:g} HU" if hu_scaling == "window" else "minmax"
 
     def operation(hu: np.ndarray, dataset: Dataset, path: Path) -> np.ndarray:

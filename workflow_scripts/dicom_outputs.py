@@ -42,8 +42,9 @@ def main():
             image = image[0]
         dataset, _ = read_ct_slice(source)
         geometry = window_geometry(SliceGeometry.from_dataset(dataset, source), meta)
-        write_dicom(output, derived_slice(dataset, hu_to_stored(dataset, image), derivation(meta), geometry))
-        logging.info("%s: %s", output, derivation(meta).summary)
+        done = derivation(meta)
+        write_dicom(output, derived_slice(dataset, hu_to_stored(dataset, image), done, geometry))
+        logging.info("%s: %s", output, done.summary)
 
 
 run_rule(snakemake, main)
