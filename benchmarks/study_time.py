@@ -23,10 +23,8 @@ import csv
 import fnmatch
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -34,19 +32,21 @@ from typing import Any
 import yaml
 
 from ldct.devices import usable_cpus
+from process_times import run_measured
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def run_snakemake(workdir: Path, *args: str) -> float:
-    """Seconds one snakemake run of this checkout takes in ``workdir``; fails loudly."""
+def run_snakemake(workdir: Path, *args: str) -> dict[str, float | int]:
+    """One snakemake run of this checkout in ``workdir`` (output in ``snakemake.log`` there):
+    ``wall_s``, ``cpu_s`` (Snakemake and its jobs) and ``own_cpu_s`` (Snakemake's own process);
+    fails loudly."""
     command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir), *args]
-    start = time.perf_counter()
-    process = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if process.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr[-3000:]}")
-    return seconds
+    log = workdir / "snakemake.log"
+    times = run_measured(command, workdir, log)
+    if times["returncode"] != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{log.read_text()[-3000:]}")
+    return times
 
 
 def fresh_workdir(path: Path, overrides: dict[str, Any]) -> tuple[Path, list[str]]:
@@ -85,16 +85,24 @@ def benchmark_sums(results: Path) -> dict[str, dict[str, float]]:
 
 
 def study_run(workdir: Path, cores: str, overrides: dict[str, Any]) -> dict[str, Any]:
-    """Wall time of one whole run and its per-rule job sums."""
+    """One whole run: wall time, the CPU of its jobs (the kernel's count: Snakemake and every
+    process it started, less Snakemake's own process) and of Snakemake itself, the jobs'
+    ``benchmark:`` sums per rule, and the share of the run's CPU capacity (wall time x usable
+    CPUs) not spent inside jobs, by either count."""
     workdir, extra = fresh_workdir(workdir, overrides)
-    wall = run_snakemake(workdir, "--cores", cores, "--resources", "gpu=1", *extra)
+    times = run_snakemake(workdir, "--cores", cores, "--resources", "gpu=1", *extra)
     rules = benchmark_sums(workdir / "results")
-    cpu = sum(rule["cpu_s"] for rule in rules.values())
+    capacity = times["wall_s"] * usable_cpus()
+    job_cpu = times["cpu_s"] - times["own_cpu_s"]
+    benchmark_cpu = sum(rule["cpu_s"] for rule in rules.values())
     return {
-        "wall_s": wall,
+        "wall_s": times["wall_s"],
         "jobs": int(sum(rule["jobs"] for rule in rules.values())),
-        "job_cpu_s": cpu,
-        "share_outside_jobs": 1 - cpu / (wall * usable_cpus()),
+        "job_cpu_s": job_cpu,
+        "snakemake_cpu_s": times["own_cpu_s"],
+        "benchmark_cpu_s": benchmark_cpu,
+        "share_outside_jobs": 1 - job_cpu / capacity,
+        "share_outside_benchmarks": 1 - benchmark_cpu / capacity,
         "rules": rules,
     }
 
@@ -121,7 +129,7 @@ def finetuning_alone(workdir: Path, cores: str) -> dict[str, dict[str, float]]:
 
 def measure(cores: str, factors: list[int], root: Path) -> dict[str, Any]:
     dry_dir, _ = fresh_workdir(root / "dry", {})
-    dry = min(run_snakemake(dry_dir, "-n", "--cores", cores) for _ in range(2))
+    dry = min(run_snakemake(dry_dir, "-n", "--cores", cores)["wall_s"] for _ in range(2))
     result: dict[str, Any] = {"cores": cores, "usable_cpus": usable_cpus(), "dry_run_s": dry}
     result["study"] = study_run(root / "study", cores, {})
     result["finetuning_alone"] = finetuning_alone(root / "study", cores)
@@ -148,15 +156,28 @@ def markdown(result: dict[str, Any]) -> str:
     capacity = study["wall_s"] * result["usable_cpus"]
     lines += [
         "",
-        f"CPU inside jobs: {study['job_cpu_s']:.0f} s of {capacity:.0f} CPU-seconds (wall x CPUs); "
-        f"**outside jobs: {study['share_outside_jobs']:.0%}**.",
+        f"CPU inside jobs, as the kernel counts it (every process Snakemake started, from start to exit): "
+        f"{study['job_cpu_s']:.0f} s of {capacity:.0f} CPU-seconds (wall x CPUs); Snakemake's own process "
+        f"{study['snakemake_cpu_s']:.0f} s; **outside jobs: {study['share_outside_jobs']:.0%}** "
+        "(Snakemake's scheduling and bookkeeping, and idle CPUs).",
+        "",
+        f"The `benchmark:` files above sum to {study['benchmark_cpu_s']:.0f} CPU-s "
+        f"({study['share_outside_benchmarks']:.0%} of the capacity outside them): they sample a job's CPU "
+        "every 0.5 s (every 30 s after its first 15 s), so each job's last interval is missing.",
         "",
         "| fine-tuning | epochs in the study (s) | epochs alone (s) | speed in the study |",
         "| --- | --- | --- | --- |",
     ]
     for variant, row in result["finetuning_alone"].items():
         lines.append(f"| {variant} | {row['in_study_s']:.1f} | {row['alone_s']:.1f} | {row['speed_in_study']:.0%} |")
-    lines += [
+    if len(result["scaling"]) > 1:
+        lines += growth_table(result["scaling"])
+    return "\n".join(lines)
+
+
+def growth_table(scaling: dict[str, dict[str, float]]) -> list[str]:
+    """Markdown lines: wall time at each multiple of the eval slices and of the realizations."""
+    lines = [
         "",
         "Growth (the last two columns: added wall time per added multiple of the default's eval "
         "slices or realizations; equal numbers mean linear growth):",
@@ -165,14 +186,14 @@ def markdown(result: dict[str, Any]) -> str:
         "| added per multiple, realizations (s) |",
         "| --- | --- | --- | --- | --- |",
     ]
-    base = result["scaling"]["1"]
-    for factor, row in result["scaling"].items():
+    base = scaling["1"]
+    for factor, row in scaling.items():
         added = [
             f"{(row[what] - base[what]) / (int(factor) - 1):.0f}" if int(factor) > 1 else "-"
             for what in ("slices", "realizations")
         ]
         lines.append(f"| {factor} | {row['slices']:.0f} | {row['realizations']:.0f} | {added[0]} | {added[1]} |")
-    return "\n".join(lines)
+    return lines
 
 
 def main() -> None:

@@ -2,24 +2,29 @@
 
 All filters take and return float HU images; borders are handled by mirror reflection
 (``scipy.ndimage`` mode ``reflect``: d c b a | a b c d | d c b a). Which function a method
-name runs, and with which parameters, is the registry's (:mod:`ldct.methods`).
+name runs, and with which parameters, is the registry's (:mod:`ldct.methods`). Each filter
+imports scipy when it runs, so a job that only copies the low-dose image, or runs a network,
+does not pay for importing it.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 from .methods import method
 
 
 def median(image: np.ndarray, size_px: int = 3) -> np.ndarray:
     """Median of each ``size_px`` x ``size_px`` neighbourhood."""
+    from scipy import ndimage
+
     return ndimage.median_filter(image, size=size_px, mode="reflect")
 
 
 def gaussian(image: np.ndarray, sigma_px: float = 1.0, truncate_sd: float = 4.0) -> np.ndarray:
     """Isotropic Gaussian smoothing, standard deviation ``sigma_px``, cut at ``truncate_sd`` SDs."""
+    from scipy import ndimage
+
     return ndimage.gaussian_filter(image, sigma=sigma_px, mode="reflect", truncate=truncate_sd)
 
 
@@ -29,6 +34,8 @@ def wiener(image: np.ndarray, size_px: int = 5, noise_variance: float | None = N
     With local mean m and variance v, the output is m + max(v - n, 0) / v * (x - m), where
     the noise variance n (HU^2) defaults to the mean of the local variances.
     """
+    from scipy import ndimage
+
     image = np.asarray(image, dtype=np.float64)
     local_mean = ndimage.uniform_filter(image, size=size_px, mode="reflect")
     local_variance = ndimage.uniform_filter(image**2, size=size_px, mode="reflect") - local_mean**2
