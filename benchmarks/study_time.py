@@ -1,12 +1,14 @@
 """Where the default study's time goes, and how it grows with the study (README, "Where the
-time goes": those numbers are of the earlier five-slice default, config/pydicom_slices.yaml).
+time goes").
 
 * Runs README command 1's workflow (``snakemake --cores N --resources gpu=1``) on the default
   config in a fresh folder, and times ``snakemake -n`` beside it.
-* Sums, per rule, the wall and CPU seconds of the jobs' ``benchmark:`` files (every rule has
-  one; they include each job's Python start-up). The share of the run's CPU capacity (wall time
-  x usable CPUs) not used inside jobs is what scheduling, start-up of Snakemake and idle CPUs
-  cost.
+* Counts the CPU of the run's jobs as the kernel does (Snakemake and every process it started,
+  less Snakemake's own process: ``process_times.py``), and sums, per rule, the wall and CPU
+  seconds of the jobs' ``benchmark:`` files (every rule has one; they include each job's Python
+  start-up, and miss the last sampling interval of each job). The share of the run's CPU
+  capacity (wall time x usable CPUs) not used inside jobs is what Snakemake's scheduling and
+  bookkeeping and idle CPUs cost.
 * Reruns the fine-tuning jobs alone afterwards and compares their epoch times (the ``seconds``
   column of ``epochs.tsv``) with those inside the study.
 * Reruns the whole study with the eval slices and, separately, the realizations multiplied by
