@@ -22,11 +22,11 @@ def own_cpu_seconds(pid: int) -> float:
 
 
 def run_measured(command: list[str], cwd: Path, log: Path, poll_s: float = 0.2) -> dict[str, float | int]:
-    """Run ``command`` in ``cwd`` with its output in ``log``; its exit status (``returncode``),
+    """Run ``command`` in ``cwd`` with its output appended to ``log``; its exit status (``returncode``),
     ``wall_s``, ``cpu_s`` (the command and every process it started and waited for) and
     ``own_cpu_s`` (the command's process alone, read every ``poll_s`` seconds until it exits)."""
     start = time.perf_counter()
-    with log.open("w") as output:
+    with log.open("a") as output:
         process = subprocess.Popen(command, cwd=cwd, stdout=output, stderr=subprocess.STDOUT)
     own = [0.0]
     finished = threading.Event()

@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def run_snakemake(workdir: Path, *args: str) -> dict[str, float | int]:
-    """One snakemake run of this checkout in ``workdir`` (output in ``snakemake.log`` there):
+    """One snakemake run of this checkout in ``workdir`` (output appended to ``snakemake.log``):
     ``wall_s``, ``cpu_s`` (Snakemake and its jobs) and ``own_cpu_s`` (Snakemake's own process);
     fails loudly."""
     command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir), *args]
