@@ -44,6 +44,7 @@ def run_measured(command: list[str], cwd: Path, log: Path, poll_s: float = 0.2) 
     _, status, usage = os.wait4(process.pid, 0)
     finished.set()
     poller.join()
+    # Reaped here by wait4 (for its rusage), so Popen must not wait for the process again.
     process.returncode = os.waitstatus_to_exitcode(status)
     return {
         "returncode": process.returncode,
