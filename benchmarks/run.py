@@ -3,8 +3,8 @@ default this folder).
 
 * DnCNN slice inference, ours against the plain eval path (``dncnn_inference.py``);
 * DnCNN fine-tuning, ours against a plain NCHW float32 loop (``finetune_speed.py``);
-* the default study: wall time against in-job compute, fine-tuning in the study against alone,
-  and growth with 2x and 4x the eval slices and realizations (``study_time.py``; CPU machines:
+* the default study: wall time against in-job compute, the same study with one denoise and
+  one metrics job per method and dose, fine-tuning in the study against alone, and growth with 2x and 4x the eval slices and realizations (``study_time.py``; CPU machines:
   ``--skip-study`` leaves it out, e.g. on a GPU box without the workflow's dependencies).
 
     python benchmarks/run.py                          # the whole suite on this machine
@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--cores", default="8", help="--cores of the study runs (README command 1)")
     parser.add_argument("--factors", type=int, nargs="*", default=[2, 4])
+    parser.add_argument("--job-sizes", nargs="*", default=["all"], help="further jobs.eval_slices_per_job values to run")
     parser.add_argument("--skip-study", action="store_true")
     parser.add_argument("--out", type=Path, default=HERE)
     parser.add_argument("--report-only", action="store_true", help="rewrite results.md from results.json")
@@ -57,7 +58,7 @@ def main() -> None:
         import study_time
 
         root = Path(tempfile.mkdtemp(prefix="ldct-benchmark-"))
-        results["study"] = study_time.measure(args.cores, args.factors, root)
+        results["study"] = study_time.measure(args.cores, args.factors, root, args.job_sizes)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (args.out / "results.md").write_text(report(results))

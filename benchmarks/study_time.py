@@ -11,11 +11,15 @@ time goes").
   bookkeeping and idle CPUs cost.
 * Reruns the fine-tuning jobs alone afterwards and compares their epoch times (the ``seconds``
   column of ``epochs.tsv``) with those inside the study.
+* Runs the study again with each further ``--job-sizes`` value of ``jobs.eval_slices_per_job``
+  (default ``all``: a denoise and a metrics job per method and dose), right after the first
+  run, and compares wall time, CPU and the ``dncnn_full`` epoch, and whether ``metrics.tsv`` and
+  ``stats.tsv`` are bitwise those of the first run.
 * Reruns the whole study with the eval slices and, separately, the realizations multiplied by
   each ``--factors`` value (more eval slices are copies of the default eval slice under new
   ids: the same work per slice), to show how wall time grows.
 
-    python benchmarks/study_time.py [--cores 8] [--factors 2 4] [--workdir DIR]
+    python benchmarks/study_time.py [--cores 8] [--factors 2 4] [--job-sizes all] [--workdir DIR]
 """
 
 from __future__ import annotations
@@ -129,11 +133,27 @@ def finetuning_alone(workdir: Path, cores: str) -> dict[str, dict[str, float]]:
     return result
 
 
-def measure(cores: str, factors: list[int], root: Path) -> dict[str, Any]:
+def job_size_run(root: Path, cores: str, job_size: str) -> dict[str, Any]:
+    """The default study with ``jobs.eval_slices_per_job: job_size``: its :func:`study_run`
+    figures, the ``dncnn_full`` epoch seconds, and whether its metric and statistics tables are
+    bitwise those of the run in ``root / "study"``."""
+    workdir = root / f"job_size_{job_size}"
+    run = study_run(workdir, cores, {"jobs": {"eval_slices_per_job": job_size}})
+    run["dncnn_full_epochs_s"] = epoch_seconds(workdir, "dncnn_full")
+    run["same_tables"] = all(
+        (workdir / table).read_bytes() == (root / "study" / table).read_bytes()
+        for table in ("results/metrics/metrics.tsv", "results/stats/stats.tsv")
+    )
+    return run
+
+
+def measure(cores: str, factors: list[int], root: Path, job_sizes: list[str] = ()) -> dict[str, Any]:
     dry_dir, _ = fresh_workdir(root / "dry", {})
     dry = min(run_snakemake(dry_dir, "-n", "--cores", cores)["wall_s"] for _ in range(2))
     result: dict[str, Any] = {"cores": cores, "usable_cpus": usable_cpus(), "dry_run_s": dry}
     result["study"] = study_run(root / "study", cores, {})
+    result["study"]["dncnn_full_epochs_s"] = epoch_seconds(root / "study", "dncnn_full")
+    result["job_sizes"] = {size: job_size_run(root, cores, size) for size in job_sizes}
     result["finetuning_alone"] = finetuning_alone(root / "study", cores)
     result["scaling"] = {"1": {"slices": result["study"]["wall_s"], "realizations": result["study"]["wall_s"]}}
     for factor in factors:
@@ -172,9 +192,32 @@ def markdown(result: dict[str, Any]) -> str:
     ]
     for variant, row in result["finetuning_alone"].items():
         lines.append(f"| {variant} | {row['in_study_s']:.1f} | {row['alone_s']:.1f} | {row['speed_in_study']:.0%} |")
+    if result.get("job_sizes"):
+        lines += job_size_table(study, result["job_sizes"], result["usable_cpus"])
     if len(result["scaling"]) > 1:
         lines += growth_table(result["scaling"])
     return "\n".join(lines)
+
+
+def job_size_table(study: dict[str, Any], runs: dict[str, dict[str, Any]], cpus: int) -> list[str]:
+    """Markdown lines: the default run against the same study cut into other job sizes."""
+    lines = [
+        "",
+        "The same study with other `jobs.eval_slices_per_job`, run right after it:",
+        "",
+        "| eval slices per job | jobs | wall (s) | CPU in jobs (s) | Snakemake's own CPU (s) | outside jobs "
+        "| `dncnn_full` epoch (s) | `metrics.tsv`, `stats.tsv` bitwise the same |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for size, run in {"one (default)": study, **runs}.items():
+        same = "-" if run is study else ("yes" if run["same_tables"] else "**no**")
+        lines.append(
+            f"| {size} | {run['jobs']} | {run['wall_s']:.0f} | {run['job_cpu_s']:.0f} | {run['snakemake_cpu_s']:.0f} "
+            f"| {run['share_outside_jobs']:.0%} | {run['dncnn_full_epochs_s']:.0f} | {same} |"
+        )
+    for size, run in runs.items():
+        lines += ["", f"{size}: **{study['wall_s'] / run['wall_s']:.2f}x** the default's speed."]
+    return lines
 
 
 def growth_table(scaling: dict[str, dict[str, float]]) -> list[str]:
@@ -202,11 +245,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cores", default="8")
     parser.add_argument("--factors", type=int, nargs="*", default=[2, 4])
+    parser.add_argument("--job-sizes", nargs="*", default=["all"], help="further jobs.eval_slices_per_job values to run")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--json", action="store_true", help="print the result as JSON instead")
     args = parser.parse_args()
     root = args.workdir or Path(tempfile.mkdtemp(prefix="ldct-study-time-"))
-    result = measure(args.cores, args.factors, root)
+    result = measure(args.cores, args.factors, root, args.job_sizes)
     print(json.dumps(result, indent=2) if args.json else markdown(result))
 
 

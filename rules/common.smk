@@ -28,6 +28,10 @@ except LdctInputError as error:
 FIGURE_IMAGE = STUDY.figure_image
 FIGURE_REALIZATION = config["figures"]["realization"]
 
+# jobs.eval_slices_per_job: "one" gives denoise and metrics an {image} wildcard; "all" gives
+# them one job per method and dose whose outputs are the same per-image files.
+ALL_EVAL_SLICES_PER_JOB = config["jobs"]["eval_slices_per_job"] == "all"
+
 
 def any_of(names):
     """A wildcard constraint matching exactly ``names`` (and nothing when there are none)."""
@@ -187,10 +191,41 @@ def figure_low_dose(doses=None):
     )
 
 
+def per_slice_outputs(pattern):
+    """Outputs of a denoise or metrics job from a per-slice ``pattern``: a list of the pattern
+    itself, or under jobs.eval_slices_per_job: all, of its path for every eval image."""
+    if not ALL_EVAL_SLICES_PER_JOB:
+        return [pattern]
+    return [pattern.replace("{image}", image) for image in STUDY.eval_images]
+
+
+def per_job(pattern):
+    """The log or benchmark file of a denoise or metrics job from a per-slice ``pattern``;
+    under jobs.eval_slices_per_job: all, 'eval_slices' stands where the image was."""
+    if not ALL_EVAL_SLICES_PER_JOB:
+        return pattern
+    return pattern.replace("{image}", "eval_slices")
+
+
+def job_images(wildcards):
+    """The eval images of a denoise or metrics job, in the order of its outputs."""
+    if not ALL_EVAL_SLICES_PER_JOB:
+        return [wildcards.image]
+    return list(STUDY.eval_images)
+
+
+def job_inputs(wildcards, keys, pattern):
+    """``pattern`` (with {image}, as owned on ``keys``) for each of the job's images."""
+    return [
+        owned(wildcards, keys, pattern.replace("{image}", image))
+        for image in job_images(wildcards)
+    ]
+
+
 def denoise_inputs(wildcards):
-    """The low-dose image, and for a CNN method the weights it runs with."""
+    """The job's low-dose images, and for a CNN method the weights it runs with."""
     inputs = {
-        "images": owned(
+        "images": job_inputs(
             wildcards, STAGE_KEYS["simulated"], "simulated/{image}/dose{dose}.npy"
         )
     }

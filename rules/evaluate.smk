@@ -1,19 +1,24 @@
 rule metrics:
-    """SSIM and PSNR of every denoised realization of one slice and dose against its full-dose
-    original, both conventions."""
+    """SSIM and PSNR of every denoised realization of one slice and dose (of every eval slice
+    under jobs.eval_slices_per_job: all) against its full-dose original, both conventions.
+    """
     input:
-        test=lambda wildcards: owned(
+        test=lambda wildcards: job_inputs(
             wildcards,
             method_keys(wildcards.method),
             "denoised/{method}/{image}/dose{dose}.npy",
         ),
-        reference="results/hu/{image}.npy",
+        reference=lambda wildcards: expand(
+            "results/hu/{image}.npy", image=job_images(wildcards)
+        ),
     output:
-        table="results/{study}metrics/per_image/{method}/{image}/dose{dose}.tsv",
+        table=per_slice_outputs(
+            "results/{study}metrics/per_image/{method}/{image}/dose{dose}.tsv"
+        ),
     log:
-        "results/{study}logs/metrics/{method}/{image}/dose{dose}.log",
+        per_job("results/{study}logs/metrics/{method}/{image}/dose{dose}.log"),
     benchmark:
-        "results/{study}benchmarks/metrics/{method}/{image}/dose{dose}.tsv"
+        per_job("results/{study}benchmarks/metrics/{method}/{image}/dose{dose}.tsv")
     conda:
         "../envs/science.yaml"
     params:

@@ -1,7 +1,9 @@
-"""Rule denoise: one method applied to every realization of one slice at one dose.
+"""Rule denoise: one method applied to every realization of one slice at one dose (of each of
+the job's slices, in the order of its outputs).
 
-The sidecar is the low-dose stack's plus the method and its parameters; its ``inputs`` (path ->
-hex SHA-256 of the low-dose stack and, for a CNN, the weights) replace the low-dose stack's.
+Each slice's sidecar is its low-dose stack's plus the method and its parameters; its ``inputs``
+(path -> hex SHA-256 of that low-dose stack and, for a CNN, the weights) replace the low-dose
+stack's.
 """
 
 import numpy as np
@@ -12,9 +14,10 @@ from ldct.storage import draws, load_image, save_stack
 from ldct.workflow import config_value, run_rule
 
 
-def denoise_with_network(stack, meta):
-    """The low-dose stack through the method's DnCNN, and the HU scaling it used (sidecar
-    entries); torch is imported for CNN jobs only."""
+def network_denoiser():
+    """A function (low-dose path, stack, sidecar) -> (denoised stack, HU scaling it used as
+    sidecar entries) running the method's DnCNN, loaded once for all of the job's slices;
+    torch is imported for CNN jobs only."""
     from ldct.checkpoints import load_model
     from ldct.devices import resolve_device, set_torch_threads
     from ldct.inference import denoise_stack
@@ -25,25 +28,38 @@ def denoise_with_network(stack, meta):
     network = snakemake.params.network
     with config_value("dncnn.device"):
         device = resolve_device(network["device"]).type
-    names = [
-        f"{snakemake.input.images}: image {meta['image']} at dose {dose}, realization {realization}"
-        for dose, realization in draws(meta)
-    ]
-    scaling = stack_scaling(network["hu_scaling"], stack, HuWindow.from_settings(network["hu_window"]), names)
+    window = HuWindow.from_settings(network["hu_window"])
     model, _ = load_model(snakemake.input.model)
-    return denoise_stack(model, stack, scaling, device), scaling.describe()
+
+    def run(path, stack, meta):
+        names = [
+            f"{path}: image {meta['image']} at dose {dose}, realization {realization}"
+            for dose, realization in draws(meta)
+        ]
+        scaling = stack_scaling(network["hu_scaling"], stack, window, names)
+        return denoise_stack(model, stack, scaling, device), scaling.describe()
+
+    return run
 
 
 def main():
-    stack, meta = load_image(snakemake.input.images)
-    method, parameters = snakemake.wildcards.method, dict(snakemake.params.parameters)
-    if "model" in snakemake.input.keys():
-        denoised, scaling = denoise_with_network(stack, meta)
-        parameters.update(model=snakemake.input.model, **scaling)
-    else:
-        denoised = np.stack([denoise(image, method, parameters) for image in stack])
-    meta.update(method=method, method_parameters=parameters, inputs=input_checksums(snakemake.input))
-    save_stack(snakemake.output.images, denoised, meta)
+    method = snakemake.wildcards.method
+    network = network_denoiser() if "model" in snakemake.input.keys() else None
+    weights = [snakemake.input.model] if network else []
+    for low_dose, denoised_path in zip(snakemake.input.images, snakemake.output.images, strict=True):
+        stack, meta = load_image(low_dose)
+        parameters = dict(snakemake.params.parameters)
+        if network:
+            denoised, scaling = network(low_dose, stack, meta)
+            parameters.update(model=snakemake.input.model, **scaling)
+        else:
+            denoised = np.stack([denoise(image, method, parameters) for image in stack])
+        meta.update(
+            method=method,
+            method_parameters=parameters,
+            inputs=input_checksums([low_dose, *weights]),
+        )
+        save_stack(denoised_path, denoised, meta)
 
 
 run_rule(snakemake, main)

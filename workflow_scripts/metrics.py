@@ -1,6 +1,7 @@
-"""Rule metrics: SSIM and PSNR of every denoised realization of one slice and dose against its
-full-dose original; a metric that is not finite (NaN, or the infinite PSNR of an image equal to
-its original) stops the rule, naming the table."""
+"""Rule metrics: SSIM and PSNR of every denoised realization of one slice and dose (of each of
+the job's slices, one table each) against its full-dose original; a metric that is not finite
+(NaN, or the infinite PSNR of an image equal to its original) stops the rule, naming the
+table."""
 
 from ldct.metrics import METRIC_NAMES, paper_metrics, window_metrics
 from ldct.storage import draws, load_image, write_table
@@ -8,11 +9,11 @@ from ldct.window import HuWindow
 from ldct.workflow import run_rule
 
 
-def main():
-    stack, meta = load_image(snakemake.input.test)
-    reference, _ = load_image(snakemake.input.reference)
-    window = HuWindow.from_settings(snakemake.params.window)
-    rows = [
+def slice_rows(test_path, reference_path, window):
+    """One row per denoised realization in ``test_path``, scored against ``reference_path``."""
+    stack, meta = load_image(test_path)
+    reference, _ = load_image(reference_path)
+    return [
         {
             "image": meta["image"],
             "dose": dose,
@@ -23,7 +24,14 @@ def main():
         }
         for test, (dose, realization) in zip(stack, draws(meta))
     ]
-    write_table(snakemake.output.table, rows, list(rows[0]), finite_columns=METRIC_NAMES)
+
+
+def main():
+    window = HuWindow.from_settings(snakemake.params.window)
+    jobs = zip(snakemake.input.test, snakemake.input.reference, snakemake.output.table, strict=True)
+    for test, reference, table in jobs:
+        rows = slice_rows(test, reference, window)
+        write_table(table, rows, list(rows[0]), finite_columns=METRIC_NAMES)
 
 
 run_rule(snakemake, main)

@@ -1,0 +1,69 @@
+"""jobs.eval_slices_per_job: one denoise and one metrics job per method and dose over every eval
+slice writes the same files as one job per slice, and reruns stay per dose and per method."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, job_counts, make_workdir, snakemake
+
+ALL_SLICES = {"jobs": {"eval_slices_per_job": "all"}}
+METHODS = 7
+
+
+def write_config(workdir: Path, name: str, base: Path | None, **changes) -> str:
+    """config/<name>.yaml: ``base`` (a config file; None: none) with ``changes`` merged into its
+    sections and one job per method and dose; returns its path relative to ``workdir``."""
+    config = yaml.safe_load(base.read_text()) if base else {}
+    for section, change in {**ALL_SLICES, **changes}.items():
+        config[section] = {**config.get(section, {}), **change}
+    (workdir / "config" / f"{name}.yaml").write_text(yaml.safe_dump(config))
+    return f"config/{name}.yaml"
+
+
+def test_default_config_has_a_job_per_method_and_dose(tmp_path):
+    """21 eval slices x 4 doses x 7 methods: 28 denoise and 28 metrics jobs, each writing all 21
+    slices' files and logging under eval_slices/."""
+    workdir = make_workdir(tmp_path)
+    config = write_config(workdir, "all", None)
+    process = snakemake(workdir, "-n", "--cores", "1", "--configfile", "config/config.yaml", config)
+    counts = job_counts(process.stdout)
+    assert (counts["denoise"], counts["metrics"], counts["simulate"]) == (4 * METHODS, 4 * METHODS, 21 * 4)
+    assert "log: results/logs/denoise/median/eval_slices/dose0.5.log" in process.stdout
+    job = process.stdout.split("log: results/logs/metrics/median/eval_slices/dose0.5.log")[0]
+    outputs = job.rsplit("output: ", 1)[1].splitlines()[0].split(", ")
+    assert len(outputs) == 21
+    assert all(path.startswith("results/metrics/per_image/median/") for path in outputs)
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*.*"))}
+
+
+@pytest.mark.slow
+def test_one_job_per_method_and_dose_writes_the_same_files(tiny_study, tmp_path):
+    """The tiny study again with one job per method and dose: 7 x 2 denoise and metrics jobs
+    (not 7 x 2 x 2 slices), every denoised stack, sidecar and metric table bitwise as the
+    per-slice jobs wrote them; then a changed dose reruns only that dose's jobs and a changed
+    filter only that filter's."""
+    workdir = tmp_path / "study"
+    shutil.copytree(tiny_study, workdir, symlinks=True)
+    tiny = REPO / "config" / "test.yaml"
+    config = write_config(workdir, "all", tiny)
+    dry = snakemake(workdir, "--configfile", config, "-n", "--cores", "1")
+    assert (job_counts(dry.stdout)["denoise"], job_counts(dry.stdout)["metrics"]) == (METHODS * 2, METHODS * 2)
+    snakemake(workdir, "--configfile", config, "--cores", "2")
+    for folder in ("results/denoised", "results/metrics", "results/stats"):
+        assert files_under(workdir / folder) == files_under(tiny_study / folder), folder
+
+    new_dose = write_config(workdir, "dose", tiny, doses={"eval": [0.5, 0.2]})
+    counts = job_counts(snakemake(workdir, "--configfile", new_dose, "-n", "--cores", "1").stdout)
+    assert (counts["simulate"], counts["denoise"], counts["metrics"]) == (2, METHODS, METHODS)
+    new_median = write_config(workdir, "median", tiny, denoise={"parameters": {"median": {"size_px": 5}}})
+    dry = snakemake(workdir, "--configfile", new_median, "-n", "--cores", "1")
+    assert (job_counts(dry.stdout)["denoise"], job_counts(dry.stdout)["metrics"]) == (2, 2)
+    assert dry.stdout.count("method=median") == 2 + 2 + 2  # denoise, metrics, dicom_denoised
