@@ -204,8 +204,8 @@ def test_the_metrics_rule_refuses_the_infinite_psnr_of_an_image_equal_to_its_ori
     process = run_script(
         tmp_path,
         "metrics",
-        {"test": str(tmp_path / "test.npy"), "reference": str(tmp_path / "reference.npy")},
-        {"table": str(table)},
+        {"test": [str(tmp_path / "test.npy")], "reference": [str(tmp_path / "reference.npy")]},
+        {"table": [str(table)]},
         {"window": {"low_hu": -160, "high_hu": 240}},
     )
     assert process.returncode == 1, process.stderr
