@@ -33,7 +33,7 @@ import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import yaml
 
@@ -147,7 +147,7 @@ def job_size_run(root: Path, cores: str, job_size: str) -> dict[str, Any]:
     return run
 
 
-def measure(cores: str, factors: list[int], root: Path, job_sizes: list[str] = ()) -> dict[str, Any]:
+def measure(cores: str, factors: list[int], root: Path, job_sizes: Sequence[str] = ()) -> dict[str, Any]:
     dry_dir, _ = fresh_workdir(root / "dry", {})
     dry = min(run_snakemake(dry_dir, "-n", "--cores", cores)["wall_s"] for _ in range(2))
     result: dict[str, Any] = {"cores": cores, "usable_cpus": usable_cpus(), "dry_run_s": dry}

@@ -28,8 +28,8 @@ def slice_rows(test_path, reference_path, window):
 
 def main():
     window = HuWindow.from_settings(snakemake.params.window)
-    jobs = zip(snakemake.input.test, snakemake.input.reference, snakemake.output.table, strict=True)
-    for test, reference, table in jobs:
+    slices = zip(snakemake.input.test, snakemake.input.reference, snakemake.output.table, strict=True)
+    for test, reference, table in slices:
         rows = slice_rows(test, reference, window)
         write_table(table, rows, list(rows[0]), finite_columns=METRIC_NAMES)
 
