@@ -67,3 +67,18 @@ def test_one_job_per_method_and_dose_writes_the_same_files(tiny_study, tmp_path)
     dry = snakemake(workdir, "--configfile", new_median, "-n", "--cores", "1")
     assert (job_counts(dry.stdout)["denoise"], job_counts(dry.stdout)["metrics"]) == (2, 2)
     assert dry.stdout.count("method=median") == 2 + 2 + 2  # denoise, metrics, dicom_denoised
+
+
+def test_sensitivity_variants_get_a_job_per_method_and_dose(tmp_path):
+    """`snakemake sensitivity` on the tiny config: with one job per method and dose there are
+    half the denoise and metrics jobs of the per-slice layout (2 eval slices), each variant's in
+    its own folder."""
+    workdir = make_workdir(tmp_path, REPO / "config" / "test.yaml", REPO / "config" / "sensitivity.yaml")
+    tiny = REPO / "config" / "test.yaml"
+    per_slice = job_counts(snakemake(workdir, "--configfile", "config/test.yaml", "-n", "--cores", "1", "sensitivity").stdout)
+    config = write_config(workdir, "all", tiny)
+    process = snakemake(workdir, "--configfile", config, "-n", "--cores", "1", "sensitivity")
+    per_dose = job_counts(process.stdout)
+    assert per_slice["denoise"] == 2 * per_dose["denoise"] and per_slice["metrics"] == 2 * per_dose["metrics"]
+    assert per_dose["stats"] > 1  # the default study and its variants
+    assert "log: results/sensitivity/quantum_law/logs/denoise/dncnn/eval_slices/dose0.5.log" in process.stdout
