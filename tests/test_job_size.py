@@ -75,9 +75,10 @@ def test_sensitivity_variants_get_a_job_per_method_and_dose(tmp_path):
     its own folder."""
     workdir = make_workdir(tmp_path, REPO / "config" / "test.yaml", REPO / "config" / "sensitivity.yaml")
     tiny = REPO / "config" / "test.yaml"
-    per_slice = job_counts(snakemake(workdir, "--configfile", "config/test.yaml", "-n", "--cores", "1", "sensitivity").stdout)
+    dry_run = ("-n", "--cores", "1", "sensitivity")
+    per_slice = job_counts(snakemake(workdir, "--configfile", "config/test.yaml", *dry_run).stdout)
     config = write_config(workdir, "all", tiny)
-    process = snakemake(workdir, "--configfile", config, "-n", "--cores", "1", "sensitivity")
+    process = snakemake(workdir, "--configfile", config, *dry_run)
     per_dose = job_counts(process.stdout)
     assert per_slice["denoise"] == 2 * per_dose["denoise"] and per_slice["metrics"] == 2 * per_dose["metrics"]
     assert per_dose["stats"] > 1  # the default study and its variants
