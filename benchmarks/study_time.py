@@ -193,13 +193,13 @@ def markdown(result: dict[str, Any]) -> str:
     for variant, row in result["finetuning_alone"].items():
         lines.append(f"| {variant} | {row['in_study_s']:.1f} | {row['alone_s']:.1f} | {row['speed_in_study']:.0%} |")
     if result.get("job_sizes"):
-        lines += job_size_table(study, result["job_sizes"], result["usable_cpus"])
+        lines += job_size_table(study, result["job_sizes"])
     if len(result["scaling"]) > 1:
         lines += growth_table(result["scaling"])
     return "\n".join(lines)
 
 
-def job_size_table(study: dict[str, Any], runs: dict[str, dict[str, Any]], cpus: int) -> list[str]:
+def job_size_table(study: dict[str, Any], runs: dict[str, dict[str, Any]]) -> list[str]:
     """Markdown lines: the default run against the same study cut into other job sizes."""
     lines = [
         "",
