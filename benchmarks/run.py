@@ -4,7 +4,7 @@ default this folder).
 * DnCNN slice inference, ours against the plain eval path (``dncnn_inference.py``);
 * DnCNN fine-tuning, ours against a plain NCHW float32 loop (``finetune_speed.py``);
 * the default study: wall time against in-job compute, the same study with one denoise and
-  one metrics job per method and dose, fine-tuning in the study against alone, and growth with
+  one metrics job per method, eval slice and dose, fine-tuning in the study against alone, and growth with
   2x and 4x the eval slices and realizations (``study_time.py``; CPU machines: ``--skip-study``
   leaves it out, e.g. on a GPU box without the workflow's dependencies).
 
@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--cores", default="8", help="--cores of the study runs (README command 1)")
     parser.add_argument("--factors", type=int, nargs="*", default=[2, 4])
-    parser.add_argument("--job-sizes", nargs="*", default=["all"], help="further jobs.eval_slices_per_job values to run")
+    parser.add_argument("--job-sizes", nargs="*", default=["one"], help="further jobs.eval_slices_per_job values to run")
     parser.add_argument("--skip-study", action="store_true")
     parser.add_argument("--out", type=Path, default=HERE)
     parser.add_argument("--report-only", action="store_true", help="rewrite results.md from results.json")

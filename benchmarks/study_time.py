@@ -12,14 +12,14 @@ time goes").
 * Reruns the fine-tuning jobs alone afterwards and compares their epoch times (the ``seconds``
   column of ``epochs.tsv``) with those inside the study.
 * Runs the study again with each further ``--job-sizes`` value of ``jobs.eval_slices_per_job``
-  (default ``all``: a denoise and a metrics job per method and dose), right after the first
-  run, and compares wall time, CPU and the ``dncnn_full`` epoch, and whether ``metrics.tsv`` and
+  (default ``one``: a denoise and a metrics job per method, eval slice and dose), right after
+  the first run, and compares wall time, CPU and the ``dncnn_full`` epoch, and whether ``metrics.tsv`` and
   ``stats.tsv`` are bitwise those of the first run.
 * Reruns the whole study with the eval slices and, separately, the realizations multiplied by
   each ``--factors`` value (more eval slices are copies of the default eval slice under new
   ids: the same work per slice), to show how wall time grows.
 
-    python benchmarks/study_time.py [--cores 8] [--factors 2 4] [--job-sizes all] [--workdir DIR]
+    python benchmarks/study_time.py [--cores 8] [--factors 2 4] [--job-sizes one] [--workdir DIR]
 """
 
 from __future__ import annotations
@@ -152,6 +152,7 @@ def measure(cores: str, factors: list[int], root: Path, job_sizes: Sequence[str]
     dry = min(run_snakemake(dry_dir, "-n", "--cores", cores)["wall_s"] for _ in range(2))
     result: dict[str, Any] = {"cores": cores, "usable_cpus": usable_cpus(), "dry_run_s": dry}
     result["study"] = study_run(root / "study", cores, {})
+    result["study"]["job_size"] = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["jobs"]["eval_slices_per_job"]
     result["study"]["dncnn_full_epochs_s"] = epoch_seconds(root / "study", "dncnn_full")
     result["job_sizes"] = {size: job_size_run(root, cores, size) for size in job_sizes}
     result["finetuning_alone"] = finetuning_alone(root / "study", cores)
@@ -209,14 +210,15 @@ def job_size_table(study: dict[str, Any], runs: dict[str, dict[str, Any]]) -> li
         "| `dncnn_full` epoch (s) | `metrics.tsv`, `stats.tsv` bitwise the same |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for size, run in {"one (default)": study, **runs}.items():
+    default = study.get("job_size", "one")  # results written before the key existed: one
+    for size, run in {f"{default} (default)": study, **runs}.items():
         same = "-" if run is study else ("yes" if run["same_tables"] else "**no**")
         lines.append(
             f"| {size} | {run['jobs']} | {run['wall_s']:.0f} | {run['job_cpu_s']:.0f} | {run['snakemake_cpu_s']:.0f} "
             f"| {run['share_outside_jobs']:.0%} | {run['dncnn_full_epochs_s']:.0f} | {same} |"
         )
     for size, run in runs.items():
-        lines += ["", f"{size}: **{study['wall_s'] / run['wall_s']:.2f}x** the default's speed."]
+        lines += ["", f"Wall time, {size} / {default} (default): **{run['wall_s'] / study['wall_s']:.2f}**."]
     return lines
 
 
@@ -245,7 +247,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cores", default="8")
     parser.add_argument("--factors", type=int, nargs="*", default=[2, 4])
-    parser.add_argument("--job-sizes", nargs="*", default=["all"], help="further jobs.eval_slices_per_job values to run")
+    parser.add_argument("--job-sizes", nargs="*", default=["one"], help="further jobs.eval_slices_per_job values to run")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--json", action="store_true", help="print the result as JSON instead")
     args = parser.parse_args()

@@ -186,12 +186,13 @@ def test_dry_run_shares_every_job_whose_inputs_do_not_change(tmp_path):
         snakemake(workdir, "--configfile", "config/test.yaml", "-n", "--cores", "1", "sensitivity").stdout
     )
     slices_doses = 2 * 2  # eval images x eval doses of config/test.yaml
+    doses = 2  # a denoise job per method and dose handles both eval images
     noise_owners = 5  # the default and the four noise variants
     assert counts["simulate"] == noise_owners * slices_doses
     assert counts["patches"] == noise_owners
     assert counts["mtf_curve"] == 1 and counts["pretrain_dncnn"] == 1
     # 7 methods per noise owner, the 3 CNNs again for the HU scaling, the 2 fine-tuned for BN.
-    assert counts["denoise"] == (noise_owners * 7 + 3 + 2) * slices_doses
+    assert counts["denoise"] == (noise_owners * 7 + 3 + 2) * doses
     assert counts["finetune_dncnn"] == 2 * (noise_owners + 2)
     assert counts["claims"] == counts["stats"] == 7
 
