@@ -22,6 +22,10 @@ from ldct.storage import read_table
 
 HU = ["results/hu/abdomen.npy", "results/hu/abdomen.json"]
 SIMULATED = ["results/simulated/abdomen/dose0.1.npy", "results/simulated/abdomen/dose0.1.json"]
+# A denoise or metrics job handles every eval slice of its method and dose (the default
+# jobs.eval_slices_per_job: all), so it takes both eval slices' inputs.
+EVAL_SIMULATED = ["results/simulated/*/dose0.1.npy", "results/simulated/*/dose0.1.json"]
+EVAL_HU = ["results/hu/*.npy", "results/hu/*.json"]
 DENOISED = [
     "results/denoised/wiener/abdomen/dose0.1.npy",
     "results/denoised/wiener/abdomen/dose0.1.json",
@@ -51,7 +55,7 @@ RULE_JOBS = {
         ["results/hu/totalseg_01.npy", "results/hu/totalseg_01.json", "results/mtf/mtf_curve.tsv"],
         ["results/simulated_training/totalseg_01.npy", "results/simulated_training/totalseg_01.json"],
     ),
-    "denoise": (SIMULATED, DENOISED),
+    "denoise": (EVAL_SIMULATED, DENOISED),
     "pretrain_dncnn": (
         [],
         [PRETRAINED, "results/dncnn/pretrained/epochs.tsv", "results/dncnn/pretrained/manifest.json"],
@@ -62,13 +66,16 @@ RULE_JOBS = {
         ["results/dncnn/dncnn_tra/model.pt", "results/dncnn/dncnn_tra/epochs.tsv"],
     ),
     "denoise_cnn": (
-        SIMULATED + ["results/dncnn/dncnn_full/model.pt"],
+        EVAL_SIMULATED + ["results/dncnn/dncnn_full/model.pt"],
         [
             "results/denoised/dncnn_full/abdomen/dose0.1.npy",
             "results/denoised/dncnn_full/abdomen/dose0.1.json",
         ],
     ),
-    "metrics": (DENOISED + HU, ["results/metrics/per_image/wiener/abdomen/dose0.1.tsv"]),
+    "metrics": (
+        ["results/denoised/wiener/*/dose0.1.*"] + EVAL_HU,
+        ["results/metrics/per_image/wiener/abdomen/dose0.1.tsv"],
+    ),
     "collect_metrics": (
         [PER_IMAGE_METRICS, "results/split.tsv"],
         ["results/metrics/metrics.tsv"],
