@@ -4,9 +4,9 @@ default this folder).
 * DnCNN slice inference, ours against the plain eval path (``dncnn_inference.py``);
 * DnCNN fine-tuning, ours against a plain NCHW float32 loop (``finetune_speed.py``);
 * the default study: wall time against in-job compute, the same study with one denoise and
-  one metrics job per method, eval slice and dose, fine-tuning in the study against alone, and growth with
-  2x and 4x the eval slices and realizations (``study_time.py``; CPU machines: ``--skip-study``
-  leaves it out, e.g. on a GPU box without the workflow's dependencies).
+  one metrics job per method, eval slice and dose, fine-tuning in the study against alone,
+  and growth with 2x and 4x the eval slices and realizations (``study_time.py``; CPU machines:
+  ``--skip-study`` leaves it out, e.g. on a GPU box without the workflow's dependencies).
 
     python benchmarks/run.py                          # the whole suite on this machine
     python benchmarks/run.py --device cuda --skip-study --slices 32 --patches 3040 --out DIR

@@ -13,8 +13,8 @@ time goes").
   column of ``epochs.tsv``) with those inside the study.
 * Runs the study again with each further ``--job-sizes`` value of ``jobs.eval_slices_per_job``
   (default ``one``: a denoise and a metrics job per method, eval slice and dose), right after
-  the first run, and compares wall time, CPU and the ``dncnn_full`` epoch, and whether ``metrics.tsv`` and
-  ``stats.tsv`` are bitwise those of the first run.
+  the first run, and compares wall time, CPU and the ``dncnn_full`` epoch, and whether
+  ``metrics.tsv`` and ``stats.tsv`` are bitwise those of the first run.
 * Reruns the whole study with the eval slices and, separately, the realizations multiplied by
   each ``--factors`` value (more eval slices are copies of the default eval slice under new
   ids: the same work per slice), to show how wall time grows.
@@ -66,9 +66,14 @@ def fresh_workdir(path: Path, overrides: dict[str, Any]) -> tuple[Path, list[str
     return path, ["--configfile", "config/benchmark.yaml"]
 
 
+def default_config() -> dict[str, Any]:
+    """This checkout's ``config/config.yaml``."""
+    return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+
+
 def scaled(what: str, factor: int) -> dict[str, Any]:
     """Config overrides that multiply the default study's eval slices or realizations."""
-    default = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    default = default_config()
     if what == "realizations":
         return {"realizations": default["realizations"] * factor}
     embedded = list(default["data"]["embedded"])
@@ -152,7 +157,7 @@ def measure(cores: str, factors: list[int], root: Path, job_sizes: Sequence[str]
     dry = min(run_snakemake(dry_dir, "-n", "--cores", cores)["wall_s"] for _ in range(2))
     result: dict[str, Any] = {"cores": cores, "usable_cpus": usable_cpus(), "dry_run_s": dry}
     result["study"] = study_run(root / "study", cores, {})
-    result["study"]["job_size"] = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["jobs"]["eval_slices_per_job"]
+    result["study"]["job_size"] = default_config()["jobs"]["eval_slices_per_job"]
     result["study"]["dncnn_full_epochs_s"] = epoch_seconds(root / "study", "dncnn_full")
     result["job_sizes"] = {size: job_size_run(root, cores, size) for size in job_sizes}
     result["finetuning_alone"] = finetuning_alone(root / "study", cores)

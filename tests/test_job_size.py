@@ -71,19 +71,19 @@ def test_per_slice_jobs_write_the_same_files(tiny_study, tmp_path):
     shutil.copytree(tiny_study, workdir, symlinks=True)
     tiny = REPO / "config" / "test.yaml"
     config = write_config(workdir, "one", tiny)
-    dry = dry_counts(workdir, config)
-    assert (dry["denoise"], dry["metrics"]) == (METHODS * 2 * 2, METHODS * 2 * 2)
+    counts = dry_counts(workdir, config)
+    assert (counts["denoise"], counts["metrics"]) == (METHODS * 2 * 2, METHODS * 2 * 2)
     snakemake(workdir, "--configfile", config, "--cores", "2")
     for folder in ("results/denoised", "results/metrics", "results/stats"):
         assert files_under(workdir / folder) == files_under(tiny_study / folder), folder
 
     counts = dry_counts(workdir, write_config(workdir, "dose", tiny, doses={"eval": [0.5, 0.2]}))
     assert (counts["simulate"], counts["denoise"], counts["metrics"]) == (2, METHODS * 2, METHODS * 2)
-    new_median = write_config(workdir, "median", tiny, denoise={"parameters": {"median": {"size_px": 5}}})
-    dry = snakemake(workdir, "--configfile", new_median, "-n", "--cores", "1")
-    assert (job_counts(dry.stdout)["denoise"], job_counts(dry.stdout)["metrics"]) == (2 * 2, 2 * 2)
-    fewer = write_config(workdir, "fewer", tiny, split={"eval": ["abdomen"], "train": ["totalseg_01"]})
-    counts = dry_counts(workdir, fewer)
+    median = {"parameters": {"median": {"size_px": 5}}}
+    counts = dry_counts(workdir, write_config(workdir, "median", tiny, denoise=median))
+    assert (counts["denoise"], counts["metrics"]) == (2 * 2, 2 * 2)
+    fewer = {"eval": ["abdomen"], "train": ["totalseg_01"]}
+    counts = dry_counts(workdir, write_config(workdir, "fewer", tiny, split=fewer))
     assert "denoise" not in counts and "metrics" not in counts, counts
 
 
