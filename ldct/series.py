@@ -2,14 +2,13 @@
 
 Slices are read, processed and written one at a time, so memory holds one slice (and the
 operation's model), whatever the series' length. Every file's header is checked before any
-output is written; the output is built in a hidden folder beside the destination and renamed
-into place when every slice is done, so a failure leaves no partial output folder.
+output is written; the output is built in the hidden ``.incomplete/`` folder beside the
+destination (:func:`ldct.storage.atomic_folder`) and renamed into place when every slice is
+done, so a failure leaves no partial output folder.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -23,6 +22,7 @@ from .dicom_write import Derivation, derived_slice, hu_to_stored, write_dicom
 from .errors import LdctInputError
 from .hu import to_hu_with_fill
 from .memory import SliceMemoryLimit
+from .storage import atomic_folder
 
 #: File names in a series folder that are not slices (a DICOMDIR media index).
 NOT_SLICES = {"DICOMDIR"}
@@ -87,18 +87,10 @@ def process_series(
     output = Path(output_folder)
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
         raise LdctInputError(f"{output}: already exists and is not an empty folder; name a new one")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.partial-"))
-    try:
+    with atomic_folder(output) as staging:
         for path in tqdm(files, desc=derivation.summary, unit="slice", disable=not progress):
             dataset, pixels = read_ct_slice(path)
             hu, kept = to_hu_with_fill(dataset, pixels)
             stored = stored_result(dataset, pixels, operation(hu, dataset, path), kept)
             write_dicom(staging / path.name, derived_slice(dataset, stored, derivation))
-        if output.exists():
-            output.rmdir()
-        staging.rename(output)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return [output / path.name for path in files]

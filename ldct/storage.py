@@ -1,23 +1,31 @@
 """Images as ``.npy`` + ``.json`` sidecar pairs, and tab-separated tables, written atomically.
 
-Every writer here writes to a temporary file in the destination folder and renames it into
-place, so an interrupted job never leaves a half-written result behind.
+Every writer here writes to a temporary file and renames it into place, so an interrupted job
+never leaves a half-written result behind. Temporaries live in a hidden ``.incomplete/`` folder
+inside the destination folder (same file system, so the rename is atomic), never beside the
+results under a name a glob for results could match.
 """
 
 from __future__ import annotations
 
 import csv
-import glob
 import hashlib
 import json
 import os
+import re
+import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from .errors import LdctInputError
+
+#: The hidden folder, inside a destination folder, that holds what is being written there.
+#: A temporary for ``name`` is ``.incomplete/name.XXXXXXXX.part`` (8 random characters).
+INCOMPLETE_FOLDER = ".incomplete"
 
 
 def _current_umask() -> int:
@@ -29,18 +37,54 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
+def _remove_leftovers(area: Path, name: str) -> None:
+    """Remove the temporaries of ``name`` in ``area`` that a killed writer left behind."""
+    if not area.is_dir():
+        return
+    pattern = re.compile(re.escape(name) + r"\.[a-z0-9_]{8}\.part")
+    for entry in area.iterdir():
+        if not pattern.fullmatch(entry.name):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+def _claim_temporary(path: Path, create: Callable[[Path, str], Any]) -> Any:
+    """``create(area, prefix)`` a new temporary for ``path`` in its folder's incomplete area,
+    after removing what earlier, killed writes of ``path`` left there."""
+    area = path.parent / INCOMPLETE_FOLDER
+    _remove_leftovers(area, path.name)
+    while True:
+        area.mkdir(parents=True, exist_ok=True)
+        try:
+            return create(area, f"{path.name}.")
+        except FileNotFoundError:  # another writer removed the empty area in between
+            continue
+
+
+def _leave_incomplete_area(area: Path) -> None:
+    """Remove the incomplete area once nothing is being written there."""
+    try:
+        area.rmdir()
+    except OSError:  # other writes in progress, or a killed writer's leftovers
+        pass
+
+
 def atomic_write(path: str | os.PathLike, write) -> None:
     """Call ``write(file_object)`` on a temporary file, then rename it to ``path``.
 
     A reader never sees a half-written ``path``, and a failed write leaves nothing behind. A
-    process killed outright (SIGKILL, power loss) cannot remove its temporary file: the next
-    write of ``path`` removes such leftovers first (only one job writes a given path).
+    process killed outright (SIGKILL, power loss) cannot remove its temporary file, which stays
+    in ``.incomplete/`` beside ``path``: the next write of ``path`` removes it first (only one
+    job writes a given path).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        leftover.unlink(missing_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _claim_temporary(
+        path, lambda area, prefix: tempfile.mkstemp(dir=area, prefix=prefix, suffix=".part")
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
@@ -49,6 +93,34 @@ def atomic_write(path: str | os.PathLike, write) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        _leave_incomplete_area(Path(tmp).parent)
+
+
+@contextmanager
+def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
+    """A new, empty staging folder to fill; renamed to ``path`` when the block ends normally.
+
+    ``path`` must not exist or be an empty folder. Like :func:`atomic_write`, the staging
+    folder lives in ``.incomplete/`` beside ``path``, an error removes it, and the next write
+    of ``path`` removes one that a killed process left behind.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(
+        _claim_temporary(
+            path, lambda area, prefix: tempfile.mkdtemp(dir=area, prefix=prefix, suffix=".part")
+        )
+    )
+    try:
+        yield staging
+        os.chmod(staging, 0o777 & ~_UMASK)  # mkdtemp makes 0700; give the usual permissions
+        os.replace(staging, path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        _leave_incomplete_area(staging.parent)
 
 
 def copy_file(source: str | os.PathLike, destination: str | os.PathLike) -> None:
@@ -111,26 +183,6 @@ def _save_with_sidecar(path: str | os.PathLike, array: np.ndarray, meta: Mapping
     _check_finite(path, array)
     atomic_write(path, lambda handle: np.save(handle, array, allow_pickle=False))
     save_json(sidecar_path(path), dict(meta, shape=list(array.shape)))
-
-
-def draws(meta: Mapping[str, Any]) -> list[tuple[float, int]]:
-    """The (dose, realization) of each image of a stack, in stack order (dose-major), from the
-    sidecar's ``doses`` and ``realizations``."""
-    return [(dose, realization) for dose in meta["doses"] for realization in meta["realizations"]]
-
-
-def realization_images(
-    paths: Iterable[str | os.PathLike], realization: int, *keys: str
-) -> dict[Any, np.ndarray]:
-    """Realization ``realization`` of each one-dose stack, keyed by its dose and the sidecar's
-    ``keys`` values (no keys: the dose itself)."""
-    images = {}
-    for path in paths:
-        stack, meta = load_image(path)
-        (dose,) = meta["doses"]
-        key = (dose, *(meta[name] for name in keys))
-        images[key if keys else dose] = stack[draws(meta).index((dose, realization))]
-    return images
 
 
 def _check_finite(path: str | os.PathLike, array: np.ndarray) -> None:

@@ -30,14 +30,10 @@ def snakemake(
     workdir: Path,
     *args: str,
     check: bool = True,
-    timeout: float | None = None,
     code: Path = REPO,
 ) -> subprocess.CompletedProcess:
     """Run the Snakefile of ``code`` (default: this checkout) in ``workdir``, importing ``ldct``
     from ``code`` too; returns the finished process (text output).
-
-    After ``timeout`` seconds the process is killed with SIGKILL (snakemake may ignore SIGTERM
-    while cluster jobs are out) and the test fails.
     """
     command = SNAKEMAKE + ["-s", str(code / "Snakefile"), "-d", str(workdir), *args]
     environment = dict(os.environ, PYTHONUNBUFFERED="1")
@@ -49,7 +45,6 @@ def snakemake(
         capture_output=True,
         text=True,
         env=environment,
-        timeout=timeout,
     )
     if check and process.returncode != 0:
         raise AssertionError(

@@ -230,7 +230,14 @@ def nbia(slices):
     server.server_close()
 
 
+#: The clients' HTTP timeout against the loopback server: a guard against a hung server only,
+#: far above any response time on a loaded machine, since a retry that a clock caused would
+#: change the calls the tests count.
+LOOPBACK_TIMEOUT_S = 300
+
+
 def client_of(server: FakeNbia, waits: list | None = None, retries: int = 3) -> TciaClient:
     """A client of ``server`` with short waits, recorded in ``waits`` instead of slept."""
     sleep = waits.append if waits is not None else (lambda seconds: None)
-    return TciaClient(server.base_url, retries=retries, backoff_s=0.01, timeout_s=10, sleep=sleep)
+    return TciaClient(server.base_url, retries=retries, backoff_s=0.01,
+                      timeout_s=LOOPBACK_TIMEOUT_S, sleep=sleep)

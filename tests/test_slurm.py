@@ -39,11 +39,9 @@ METHODS = ["gaussian", "dncnn", "dncnn_tra"]
 @pytest.fixture(scope="module")
 def cluster():
     """Skip (or, with LDCT_REQUIRE_SLURM=1, fail) unless sinfo reaches an idle or mixed node."""
-    try:
-        state = subprocess.run(
-            ["sinfo", "-h", "-N", "-o", "%t"], capture_output=True, text=True, timeout=20
-        ).stdout.split()
-    except (FileNotFoundError, subprocess.TimeoutExpired):
+    try:  # sinfo gives up on an unreachable controller by itself (slurm.conf MessageTimeout)
+        state = subprocess.run(["sinfo", "-h", "-N", "-o", "%t"], capture_output=True, text=True).stdout.split()
+    except FileNotFoundError:
         state = []
     if not any(s.startswith(("idle", "mix")) for s in state):
         message = f"no SLURM node ready (sinfo: {state or 'not available'})"
@@ -74,7 +72,6 @@ def test_tiny_study_through_slurm_matches_a_local_run(cluster, tmp_path):
         "--configfile",
         "config/slurm_test.yaml",
         *CLUSTER_OPTIONS,
-        timeout=1200,
     )
     output = process.stdout + process.stderr
     job_ids = re.findall(r"SLURM jobid (\d+)", output)

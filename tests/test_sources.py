@@ -13,6 +13,7 @@ from snakemake.utils import update_config
 from conftest import REPO, make_workdir, one_ldct_message, snakemake
 from fake_nbia import (
     COLLECTION,
+    LOOPBACK_TIMEOUT_S,
     SERIES_A,
     SERIES_B,
     FakeNbia,
@@ -121,7 +122,7 @@ def study_with_tcia(tmp_path: Path, nbia: FakeNbia, series: list[dict], split: d
                 "series": series,
                 "retries": 1,
                 "backoff_s": 0,
-                "timeout_s": 10,
+                "timeout_s": LOOPBACK_TIMEOUT_S,
             },
         },
         "split": split,

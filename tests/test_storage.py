@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 
 import numpy as np
@@ -10,10 +11,11 @@ import pytest
 
 from ldct.storage import (
     _UMASK,
-    draws,
+    INCOMPLETE_FOLDER,
+    atomic_folder,
+    atomic_write,
     load_image,
     read_table,
-    realization_images,
     save_array,
     save_json,
     save_stack,
@@ -32,43 +34,62 @@ def test_written_files_get_the_usual_permissions_and_no_temporary_is_left(tmp_pa
     assert read_table(tmp_path / "t.tsv") == [{"a": "1", "b": "0.5"}]
 
 
-def test_one_realization_of_each_stack_keyed_by_dose_and_sidecar_values(tmp_path):
-    """No key gives the dose, keys a (dose, ...) tuple; each image comes back unchanged."""
-    paths = []
-    for k, (dose, method) in enumerate([(0.5, "median"), (0.1, "median"), (0.1, "dncnn")]):
-        path = tmp_path / f"{k}.npy"
-        stack = np.stack([np.full((2, 3), 10 * k + r, dtype=np.float32) for r in (3, 4)])
-        meta = {"doses": [dose], "realizations": [3, 4], "method": method}
-        save_stack(path, stack, meta)
-        paths.append(path)
-    by_pair = realization_images(paths, 4, "method")
-    assert sorted(by_pair) == [(0.1, "dncnn"), (0.1, "median"), (0.5, "median")]
-    assert by_pair[(0.1, "dncnn")][0, 0] == 24
-    assert set(realization_images(paths[:2], 3)) == {0.5, 0.1}
-
-
-def test_a_stack_lists_its_draws_dose_major(tmp_path):
-    path = tmp_path / "s.npy"
-    save_stack(path, np.zeros((4, 2, 2)), {"doses": [0.5, 0.1], "realizations": [0, 1]})
-    stack, meta = load_image(path)
-    assert stack.shape == (4, 2, 2) and meta["shape"] == [4, 2, 2]
-    assert draws(meta) == [(0.5, 0), (0.5, 1), (0.1, 0), (0.1, 1)]
-    with pytest.raises(ValueError, match="stack of 2-D images"):
-        save_stack(path, np.zeros((2, 2)), {})
-
-
 def test_table_numbers_read_na_as_nan():
     assert np.isnan(table_number("NA"))
     assert table_number("0.25") == 0.25
 
 
 def test_a_write_removes_the_temporary_file_a_killed_writer_left(tmp_path):
-    """A SIGKILL leaves '.name.XXXX.tmp' beside the target; the next write of that target
-    removes it, and leaves other files' temporaries alone."""
-    target = tmp_path / "image.npy"
-    leftover = tmp_path / ".image.npy.k1ll3d.tmp"
-    other = tmp_path / ".other.npy.k1ll3d.tmp"
-    leftover.write_bytes(b"half")
-    other.write_bytes(b"half")
-    save_array(target, np.zeros(3))
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.npy.k1ll3d.tmp", "image.npy"]
+    """A SIGKILL leaves '.incomplete/name.XXXXXXXX.part' beside the target; the next write of
+    that target removes it, and leaves other files' temporaries (a longer name included) alone."""
+    area = tmp_path / INCOMPLETE_FOLDER
+    area.mkdir()
+    (area / "image.npy.k1ll3d00.part").write_bytes(b"half")
+    (area / "image.npy.bak.k1ll3d00.part").write_bytes(b"half")
+    (area / "other.npy.k1ll3d00.part").write_bytes(b"half")
+    save_array(tmp_path / "image.npy", np.zeros(3))
+    assert sorted(p.name for p in area.iterdir()) == [
+        "image.npy.bak.k1ll3d00.part", "other.npy.k1ll3d00.part"
+    ]
+    for leftover in area.iterdir():
+        leftover.unlink()
+    save_array(tmp_path / "image.npy", np.zeros(3))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["image.npy"]  # the empty area is gone
+
+
+def test_a_temporary_is_never_beside_the_results(tmp_path):
+    """While a write is under way its bytes are in the incomplete area, not under the target's
+    folder with any other name."""
+    seen = []
+
+    def write(handle):
+        handle.write(b"half")
+        seen.append(sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")))
+
+    atomic_write(tmp_path / "table.tsv", write)
+    (listing,) = seen
+    assert listing[0] == INCOMPLETE_FOLDER
+    assert len(listing) == 2 and re.fullmatch(r"\.incomplete/table\.tsv\.[a-z0-9_]{8}\.part", listing[1])
+    assert (tmp_path / "table.tsv").read_bytes() == b"half"
+
+
+def test_a_folder_is_staged_in_the_incomplete_area_and_renamed_whole(tmp_path):
+    """atomic_folder: the files appear under the target only at the end; an error removes the
+    staging folder; a killed run's staging folder is removed by the next write."""
+    with atomic_folder(tmp_path / "series") as staging:
+        (staging / "1.dcm").write_bytes(b"x")
+        assert staging.parent == tmp_path / INCOMPLETE_FOLDER
+        assert not (tmp_path / "series").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["series"]
+    assert (tmp_path / "series" / "1.dcm").read_bytes() == b"x"
+    with pytest.raises(RuntimeError, match="disk full"):
+        with atomic_folder(tmp_path / "failed") as staging:
+            (staging / "1.dcm").write_bytes(b"x")
+            raise RuntimeError("disk full")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["series"]
+    killed = tmp_path / INCOMPLETE_FOLDER / "again.k1ll3d00.part"
+    killed.mkdir(parents=True)
+    (killed / "1.dcm").write_bytes(b"half")
+    with atomic_folder(tmp_path / "again") as staging:
+        (staging / "2.dcm").write_bytes(b"y")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again", "series"]

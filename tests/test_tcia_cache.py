@@ -16,15 +16,14 @@ from fake_nbia import (
     SERIES_MR,
     client_of,
 )
+from ldct.storage import INCOMPLETE_FOLDER
 from ldct.tcia.cache import fetch_series
 from ldct.tcia.client import TciaError
 
 
 def leftovers(cache: Path) -> list[Path]:
     """Temporary or partial files a download must not leave behind."""
-    return [
-        p for p in cache.rglob("*") if p.name.endswith((".tmp", ".part")) or ".dicom." in p.name
-    ]
+    return [p for p in cache.rglob("*") if p.name.endswith(".part") or p.name == INCOMPLETE_FOLDER]
 
 
 def test_download_checks_the_series_and_a_second_call_asks_nothing(nbia, tmp_path):

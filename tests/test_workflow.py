@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import REPO, job_counts, make_workdir, one_ldct_message, snakemake
-from ldct.storage import read_table
+from ldct.storage import INCOMPLETE_FOLDER, read_table
 
 METHODS = ["dncnn", "dncnn_full", "dncnn_tra", "gaussian", "median", "noisy", "wiener"]
 METRICS = ["ssim_paper", "psnr_paper", "ssim_window", "psnr_window"]
@@ -204,7 +204,7 @@ def test_corrupt_local_dicom_stops_with_one_message(tmp_path):
     assert not (results / "hu" / "broken.npy").exists()
     assert not (results / "stats" / "stats.tsv").exists()
     assert not (results / "metrics" / "metrics.tsv").exists()
-    assert not [path for path in results.rglob("*") if path.name.endswith(".tmp")]
+    assert not [path for path in results.rglob("*") if path.name == INCOMPLETE_FOLDER]
 
 
 def test_the_split_rule_refuses_a_patient_on_both_sides(tmp_path):

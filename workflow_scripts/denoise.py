@@ -10,7 +10,8 @@ import numpy as np
 
 from ldct.denoise import denoise
 from ldct.provenance import input_checksums
-from ldct.storage import draws, load_image, save_stack
+from ldct.stacks import draws
+from ldct.storage import load_image, save_stack
 from ldct.workflow import config_value, run_rule
 
 

@@ -3,7 +3,8 @@
 from ldct.errors import LdctInputError
 from ldct.figures.profiles import plot_profiles
 from ldct.figures.style import save_figure
-from ldct.storage import load_image, realization_images
+from ldct.stacks import realization_images
+from ldct.storage import load_image
 from ldct.window import HuWindow
 from ldct.workflow import run_rule
 

@@ -8,7 +8,8 @@ from ldct.figures.images import RegionOfInterest, plot_image_grid
 from ldct.doses import dose_caption
 from ldct.figures.style import FULL_DOSE_LABEL, save_figure
 from ldct.methods import method_label
-from ldct.storage import load_image, realization_images
+from ldct.stacks import realization_images
+from ldct.storage import load_image
 from ldct.window import HuWindow
 from ldct.workflow import run_rule
 

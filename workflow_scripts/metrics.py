@@ -4,7 +4,8 @@ the job's slices, one table each) against its full-dose original; a metric that 
 table."""
 
 from ldct.metrics import METRIC_NAMES, paper_metrics, window_metrics
-from ldct.storage import draws, load_image, write_table
+from ldct.stacks import draws
+from ldct.storage import load_image, write_table
 from ldct.window import HuWindow
 from ldct.workflow import run_rule
 

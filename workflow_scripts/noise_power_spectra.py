@@ -10,7 +10,8 @@ from ldct.figures.style import save_figure
 from ldct.mtf import read_mtf_table, tabulated_mtf
 from ldct.noise import NoiseSettings
 from ldct.nps import NPS_COLUMNS, simulated_noise_spectra
-from ldct.storage import draws, load_image, write_table
+from ldct.stacks import draws
+from ldct.storage import load_image, write_table
 from ldct.workflow import run_rule
 
 

@@ -3,7 +3,8 @@
 import logging
 
 from ldct.patches import PATCH_COLUMNS, build_patch_set
-from ldct.storage import draws, load_image, save_array, write_table
+from ldct.stacks import draws
+from ldct.storage import load_image, save_array, write_table
 from ldct.workflow import run_rule
 
 

@@ -15,13 +15,12 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..storage import atomic_write
+from ..storage import atomic_folder, atomic_write
 from .client import TciaClient, TciaError
 from .manifest import UID_PATTERN, SliceFile
 
@@ -172,18 +171,13 @@ def _extract(part: Path, folder: Path, expected: int, url: str) -> None:
                 f"TCIA series {folder.name}: the zip holds {len(members)} DICOM files, but "
                 f"ImageCount is {expected} ({url})"
             )
-        staging = Path(tempfile.mkdtemp(dir=folder, prefix=".dicom."))
-        try:
+        with atomic_folder(folder / "dicom") as staging:
             for info in members:
                 with archive.open(info) as source, open(staging / info.filename, "wb") as target:
                     shutil.copyfileobj(source, target)
             if "LICENSE" in archive.namelist():
                 license_text = archive.read("LICENSE").decode("utf-8", "replace")
                 _write_text(folder / "LICENSE", license_text)
-            os.replace(staging, folder / "dicom")
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
 
 
 def _index_files(dicom: Path, uid: str) -> list[SliceFile]:
