@@ -14,11 +14,9 @@ from ldct.storage import (
     INCOMPLETE_FOLDER,
     atomic_folder,
     atomic_write,
-    load_image,
     read_table,
     save_array,
     save_json,
-    save_stack,
     table_number,
     write_table,
 )
