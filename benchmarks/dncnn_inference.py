@@ -15,14 +15,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from ldct.checkpoints import load_model
-from ldct.devices import resolve_device
-from ldct.dncnn import denoise_hu
-from ldct.inference import denoise_stack, exact_float32
-from ldct.scaling import window_scaling
-from ldct.study import SHIPPED_CHECKPOINT
-from ldct.window import HuWindow
-
+from ldct.core.devices import resolve_device
+from ldct.core.window import HuWindow
+from ldct.denoising.checkpoints import load_model
+from ldct.denoising.dncnn import plain_denoise_hu
+from ldct.denoising.inference import denoise_stack, exact_float32
+from ldct.denoising.scaling import window_scaling
+from ldct.study.design import SHIPPED_CHECKPOINT
 from timing import dncnn_flops, interleaved, matmul_tflops, standalone
 
 WINDOW = HuWindow(-1000.0, 1000.0)
@@ -44,7 +43,7 @@ def measure(images: int, rows: int, cols: int, repeats: int, device: str) -> dic
     with exact_float32():  # both paths in true float32 (no TF32 on a GPU): like with like
         times = interleaved(
             {
-                "plain": run("plain", lambda: np.stack([denoise_hu(model, image, WINDOW, where.type) for image in stack])),
+                "plain": run("plain", lambda: np.stack([plain_denoise_hu(model, image, WINDOW, where.type) for image in stack])),
                 "ours": run("ours", lambda: denoise_stack(model, stack, window_scaling(WINDOW), where.type)),
             },
             repeats,

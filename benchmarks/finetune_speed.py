@@ -1,4 +1,4 @@
-"""DnCNN fine-tuning: ours (``ldct.finetune``) against a plain NCHW float32 training loop.
+"""DnCNN fine-tuning: ours (``ldct.training.finetune``) against a plain NCHW float32 training loop.
 
 Both fine-tune the shipped 20-layer DnCNN on the same CT-like 50 x 50 HU patch pairs with the
 default settings (batch 32, Adam, learning rate 1e-3), visit the patches in the same order and
@@ -23,13 +23,13 @@ import torch
 from scipy import ndimage
 from torch import nn
 
-from ldct.checkpoints import load_model
-from ldct.devices import resolve_device
-from ldct.dncnn import hu_to_network
-from ldct.finetune import finetune, trainable_copy
-from ldct.scaling import window_scaling
-from ldct.study import SHIPPED_CHECKPOINT
-from ldct.window import HuWindow
+from ldct.core.devices import resolve_device
+from ldct.core.window import HuWindow
+from ldct.denoising.checkpoints import load_model
+from ldct.denoising.dncnn import hu_to_network
+from ldct.denoising.scaling import window_scaling
+from ldct.study.design import SHIPPED_CHECKPOINT
+from ldct.training.finetune import finetune, trainable_copy
 from timing import dncnn_flops, interleaved, standalone
 
 WINDOW = HuWindow(-1000.0, 1000.0)

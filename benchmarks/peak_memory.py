@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import pydicom
 
-from ldct.dicom import embedded_dicom_path
+from ldct.io.dicom_read import embedded_dicom_path
 
 KITS = "abdominal_ct/kits_00072/1-011.dcm"
-PREPARE = "from ldct.prepare import prepare_slice, SliceSettings; prepare_slice('{path}', SliceSettings())"
+PREPARE = "from ldct.io.prepare import prepare_slice, SliceSettings; prepare_slice('{path}', SliceSettings())"
 
 
 def series(folder: Path, count: int, factor: int = 1) -> Path:
@@ -55,7 +55,7 @@ def peak_rss(command: list[str]) -> tuple[float, float]:
 
 def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="ldct-memory-"))
-    ldct = [sys.executable, "-m", "ldct.cli"]
+    ldct = [sys.executable, "-m", "ldct.cli.main"]
     large = series(root / "large", 1, factor=2)
     ten, many = series(root / "ten", 10), series(root / "many", 300)
     cases = [

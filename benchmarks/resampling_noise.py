@@ -15,8 +15,8 @@ import argparse
 import numpy as np
 from scipy import ndimage
 
-from ldct.embedded import DATA
-from ldct.prepare import SliceSettings, prepare_slice
+from ldct.io.embedded import DATA
+from ldct.io.prepare import SliceSettings, prepare_slice
 
 WINDOW_MM = 9.0
 

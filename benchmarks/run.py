@@ -24,7 +24,7 @@ import torch
 
 import dncnn_inference
 import finetune_speed
-from ldct.devices import resolve_device
+from ldct.core.devices import resolve_device
 from timing import machine, matmul_tflops
 
 HERE = Path(__file__).resolve().parent

@@ -37,7 +37,7 @@ from typing import Any, Sequence
 
 import yaml
 
-from ldct.devices import usable_cpus
+from ldct.core.devices import usable_cpus
 from process_times import run_measured
 
 REPO = Path(__file__).resolve().parents[1]

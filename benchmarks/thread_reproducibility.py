@@ -20,11 +20,11 @@ import numpy as np
 import torch
 
 from finetune_speed import SEED, SETTINGS, WINDOW, ct_like_patches
-from ldct.checkpoints import load_model
-from ldct.finetune import finetune
-from ldct.inference import denoise_stack
-from ldct.scaling import window_scaling
-from ldct.study import SHIPPED_CHECKPOINT
+from ldct.denoising.checkpoints import load_model
+from ldct.denoising.inference import denoise_stack
+from ldct.denoising.scaling import window_scaling
+from ldct.study.design import SHIPPED_CHECKPOINT
+from ldct.training.finetune import finetune
 
 
 def slices(count: int = 4) -> np.ndarray:

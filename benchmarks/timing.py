@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import torch
 
-from ldct.devices import usable_cpus
+from ldct.core.devices import usable_cpus
 
 
 def machine(device: torch.device) -> dict[str, Any]:

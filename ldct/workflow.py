@@ -7,7 +7,7 @@ import sys
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from .errors import LdctInputError
+from ldct.core.errors import LdctInputError
 
 
 def run_rule(snakemake, step: Callable[[], None]) -> None:

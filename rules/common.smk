@@ -1,12 +1,12 @@
 import math
 import os
 
-from ldct.devices import usable_cpus
-from ldct.errors import LdctInputError
-from ldct.metrics import METRIC_NAMES
-from ldct.provenance import config_sha256, git_state, installed_versions
-from ldct.sensitivity import STAGE_KEYS, StudyVariants, method_keys, read_variants
-from ldct.study import load_study
+from ldct.core.devices import usable_cpus
+from ldct.core.errors import LdctInputError
+from ldct.evaluation.metrics import METRIC_NAMES
+from ldct.report.provenance import config_sha256, git_state, installed_versions
+from ldct.study.variants import STAGE_KEYS, StudyVariants, method_keys, read_variants
+from ldct.study.design import load_study
 from snakemake.exceptions import WorkflowError
 
 SCHEMA = os.path.join(workflow.basedir, "config", "schema.yaml")
@@ -63,7 +63,7 @@ def owned(wildcards, keys, path):
 
 
 def stage_input(stage, path):
-    """An input function: ``path`` of ``stage`` (ldct.sensitivity.STAGE_KEYS), as owned."""
+    """An input function: ``path`` of ``stage`` (ldct.study.variants.STAGE_KEYS), as owned."""
     return lambda wildcards: owned(wildcards, STAGE_KEYS[stage], path)
 
 
@@ -273,7 +273,7 @@ def claimed_cores(threads):
     torch's threads then wait on each other at every layer. Such a job therefore claims its
     CPUs' share of --cores: on 2 CPUs under --cores 8, a 2-thread job claims all 8 cores and
     runs alone. Single-thread jobs, cluster runs and --cores within the CPUs claim ``threads``.
-    The job itself runs min(``threads``, usable CPUs) torch threads (ldct.devices).
+    The job itself runs min(``threads``, usable CPUs) torch threads (ldct.core.devices).
     """
     cpus, cores = usable_cpus(), local_cores()
     if threads <= 1 or cores is None or cores <= cpus:

@@ -22,7 +22,7 @@ rule figure_mtf:
         "../workflow_scripts/figure_mtf.py"
 
 
-rule noise_power_spectra:
+rule figure_noise_power_spectra:
     """Radial NPS of the noise simulated at each eval dose, with the model and the full dose."""
     input:
         full_dose=f"results/hu/{FIGURE_IMAGE}.npy",
@@ -42,19 +42,19 @@ rule noise_power_spectra:
             labels={"table": "Noise power spectra"},
         ),
     log:
-        "results/logs/noise_power_spectra.log",
+        "results/logs/figure_noise_power_spectra.log",
     benchmark:
-        "results/benchmarks/noise_power_spectra.tsv"
+        "results/benchmarks/figure_noise_power_spectra.tsv"
     conda:
         "../envs/figures.yaml"
     params:
         noise=config["noise"],
         dpi=config["figures"]["dpi"],
     script:
-        "../workflow_scripts/noise_power_spectra.py"
+        "../workflow_scripts/figure_noise_power_spectra.py"
 
 
-rule image_figures:
+rule figure_images:
     """The eval slice by dose and method, whole and enlarged (Fig. 3), and CNN close-ups (Fig. 5)."""
     input:
         full_dose=f"results/hu/{FIGURE_IMAGE}.npy",
@@ -80,9 +80,9 @@ rule image_figures:
             labels={"figure": "CNN close-ups (Fig. 5)"},
         ),
     log:
-        "results/logs/image_figures.log",
+        "results/logs/figure_images.log",
     benchmark:
-        "results/benchmarks/image_figures.tsv"
+        "results/benchmarks/figure_images.tsv"
     conda:
         "../envs/figures.yaml"
     params:
@@ -94,7 +94,7 @@ rule image_figures:
         roi=config["figures"]["roi"],
         dpi=config["figures"]["dpi"],
     script:
-        "../workflow_scripts/image_figures.py"
+        "../workflow_scripts/figure_images.py"
 
 
 rule figure_profiles:

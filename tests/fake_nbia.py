@@ -29,8 +29,8 @@ from urllib.parse import parse_qs, urlparse
 import pydicom
 import pytest
 
-from ldct.dicom import embedded_dicom_path
-from ldct.tcia.client import TciaClient
+from ldct.io.dicom_read import embedded_dicom_path
+from ldct.io.tcia.client import TciaClient
 
 API_PATH = "/nbia-api/services/v4"
 SERIES_A = "1.2.826.0.1.3680043.8.498.1001"

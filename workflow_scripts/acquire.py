@@ -7,11 +7,11 @@ A slice ldct ships must first match the SHA-256 of its manifest.
 import logging
 from pathlib import Path
 
-from ldct.dicom import read_ct_slice
-from ldct.embedded import verify_sha256
-from ldct.errors import LdctInputError
-from ldct.memory import STUDY_SETTING, SliceMemoryLimit
-from ldct.storage import copy_file, read_table
+from ldct.core.errors import LdctInputError
+from ldct.core.storage import copy_file, read_table
+from ldct.io.dicom_read import read_ct_slice
+from ldct.io.embedded import verify_sha256
+from ldct.io.memory import STUDY_SETTING, SliceMemoryLimit
 from ldct.workflow import run_rule
 
 

@@ -2,10 +2,10 @@
 
 import logging
 
-from ldct.claims import CLAIM_COLUMNS, check_claims
-from ldct.errors import LdctInputError
-from ldct.html_tables import html_page, table_html
-from ldct.storage import atomic_write, read_table, write_table
+from ldct.core.errors import LdctInputError
+from ldct.core.storage import atomic_write, read_table, write_table
+from ldct.evaluation.claims import CLAIM_COLUMNS, check_claims
+from ldct.report.html_tables import html_page, table_html
 from ldct.workflow import run_rule
 
 

@@ -1,9 +1,9 @@
 """Rule collect_metrics: one table of every per-image metric row, eval images only, each with
 the patient of its image from the split table; every metric must be a finite number."""
 
-from ldct.metrics import METRIC_NAMES
-from ldct.split import check_eval_rows, with_patients
-from ldct.storage import read_table, table_number, write_table
+from ldct.core.storage import read_table, table_number, write_table
+from ldct.evaluation.metrics import METRIC_NAMES
+from ldct.study.split import check_eval_rows, with_patients
 from ldct.workflow import run_rule
 
 

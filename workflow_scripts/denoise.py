@@ -8,10 +8,10 @@ stack's.
 
 import numpy as np
 
-from ldct.denoise import denoise
-from ldct.provenance import input_checksums
-from ldct.stacks import draws
-from ldct.storage import load_image, save_stack
+from ldct.core.stacks import draws
+from ldct.core.storage import load_image, save_stack
+from ldct.denoising.filters import denoise
+from ldct.report.provenance import input_checksums
 from ldct.workflow import config_value, run_rule
 
 
@@ -19,26 +19,24 @@ def network_denoiser():
     """A function (low-dose path, stack, sidecar) -> (denoised stack, HU scaling it used as
     sidecar entries) running the method's DnCNN, loaded once for all of the job's slices;
     torch is imported for CNN jobs only."""
-    from ldct.checkpoints import load_model
-    from ldct.devices import resolve_device, set_torch_threads
-    from ldct.inference import denoise_stack
-    from ldct.scaling import stack_scaling
-    from ldct.window import HuWindow
+    from ldct.core.devices import resolve_device, set_torch_threads
+    from ldct.core.window import HuWindow
+    from ldct.denoising.network import load_network_denoiser
 
     set_torch_threads(snakemake.threads)
     network = snakemake.params.network
     with config_value("dncnn.device"):
         device = resolve_device(network["device"]).type
     window = HuWindow.from_settings(network["hu_window"])
-    model, _ = load_model(snakemake.input.model)
+    denoiser = load_network_denoiser(snakemake.input.model, network["hu_scaling"], window, device)
 
     def run(path, stack, meta):
         names = [
             f"{path}: image {meta['image']} at dose {dose}, realization {realization}"
             for dose, realization in draws(meta)
         ]
-        scaling = stack_scaling(network["hu_scaling"], stack, window, names)
-        return denoise_stack(model, stack, scaling, device), scaling.describe()
+        denoised, scaling = denoiser(stack, names)
+        return denoised, scaling.describe()
 
     return run
 

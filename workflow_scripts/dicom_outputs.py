@@ -1,19 +1,19 @@
 """Rules dicom_full_dose and dicom_denoised: study windows of the eval slices as DICOM files.
 
-Each output is a derived slice of its source DICOM (:mod:`ldct.dicom_write`) with the window's
-own geometry (:mod:`ldct.geometry`): its position, display orientation and pixel size. Of a
+Each output is a derived slice of its source DICOM (:mod:`ldct.io.dicom_write`) with the window's
+own geometry (:mod:`ldct.io.geometry`): its position, display orientation and pixel size. Of a
 stack of realizations, the first is written.
 """
 
 import logging
 
 from ldct import __version__
-from ldct.dicom import read_ct_slice
-from ldct.dicom_write import Derivation, derived_slice, hu_to_stored, write_dicom
-from ldct.doses import dose_percent
-from ldct.geometry import SliceGeometry, window_geometry
-from ldct.methods import method
-from ldct.storage import load_image
+from ldct.core.doses import dose_percent
+from ldct.core.methods import method
+from ldct.core.storage import load_image
+from ldct.io.dicom_read import read_ct_slice
+from ldct.io.dicom_write import Derivation, derived_slice, hu_to_stored, write_dicom
+from ldct.io.geometry import SliceGeometry, window_geometry
 from ldct.workflow import run_rule
 
 

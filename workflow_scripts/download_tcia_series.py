@@ -11,11 +11,11 @@ which slices the study uses, so changing them reruns nothing.
 
 import logging
 
-from ldct.errors import LdctInputError
-from ldct.storage import write_table
-from ldct.tcia.cache import fetch_series
-from ldct.tcia.client import TciaClient
-from ldct.tcia.manifest import select_slices
+from ldct.core.errors import LdctInputError
+from ldct.core.storage import write_table
+from ldct.io.tcia.cache import fetch_series
+from ldct.io.tcia.client import TciaClient
+from ldct.io.tcia.manifest import select_slices
 from ldct.workflow import run_rule
 
 CACHE = "resources/tcia"

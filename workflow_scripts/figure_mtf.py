@@ -1,8 +1,8 @@
 """Rule figure_mtf: the CT unit's MTF used by every simulation (the paper's Fig. 2)."""
 
-from ldct.figures.simulation import plot_mtf
-from ldct.figures.style import save_figure
-from ldct.mtf import read_mtf_table
+from ldct.report.figures.simulation import plot_mtf
+from ldct.report.figures.style import save_figure
+from ldct.simulation.mtf import read_mtf_table
 from ldct.workflow import run_rule
 
 

@@ -1,11 +1,11 @@
 """Rule figure_profiles: vertical CT-number profiles at the chosen doses (the paper's Fig. 4)."""
 
-from ldct.errors import LdctInputError
-from ldct.figures.profiles import plot_profiles
-from ldct.figures.style import save_figure
-from ldct.stacks import realization_images
-from ldct.storage import load_image
-from ldct.window import HuWindow
+from ldct.core.errors import LdctInputError
+from ldct.core.stacks import realization_images
+from ldct.core.storage import load_image
+from ldct.core.window import HuWindow
+from ldct.report.figures.profiles import plot_profiles
+from ldct.report.figures.style import save_figure
 from ldct.workflow import run_rule
 
 

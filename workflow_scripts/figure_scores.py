@@ -2,10 +2,10 @@
 
 import logging
 
-from ldct.figures.scores import plot_scores
-from ldct.figures.style import save_figure
-from ldct.methods import method_label
-from ldct.storage import read_table
+from ldct.core.methods import method_label
+from ldct.core.storage import read_table
+from ldct.report.figures.scores import plot_scores
+from ldct.report.figures.style import save_figure
 from ldct.workflow import run_rule
 
 

@@ -1,8 +1,8 @@
 """Rule figure_training: loss and validation PSNR per epoch of pretraining and fine-tuning."""
 
-from ldct.figures.style import save_figure
-from ldct.figures.training_curves import plot_training_curves
-from ldct.storage import read_table
+from ldct.core.storage import read_table
+from ldct.report.figures.style import save_figure
+from ldct.report.figures.training_curves import plot_training_curves
 from ldct.workflow import run_rule
 
 

@@ -2,15 +2,15 @@
 
 import numpy as np
 
-from ldct.checkpoints import load_model, save_checkpoint
-from ldct.devices import resolve_device, set_torch_threads
-from ldct.errors import LdctInputError
-from ldct.finetune import finetune
-from ldct.methods import FINETUNE_LAYERS
-from ldct.scaling import minmax_scaling, window_scaling
-from ldct.storage import load_array, read_table, table_number, write_table
-from ldct.training import HISTORY_COLUMNS
-from ldct.window import HuWindow
+from ldct.core.devices import resolve_device, set_torch_threads
+from ldct.core.errors import LdctInputError
+from ldct.core.methods import FINETUNE_LAYERS
+from ldct.core.storage import load_array, read_table, table_number, write_table
+from ldct.core.window import HuWindow
+from ldct.denoising.checkpoints import load_model, save_checkpoint
+from ldct.denoising.scaling import minmax_scaling, window_scaling
+from ldct.training.finetune import finetune
+from ldct.training.loop import HISTORY_COLUMNS
 from ldct.workflow import config_value, run_rule
 
 

@@ -2,8 +2,8 @@
 
 import logging
 
-from ldct.full_dose_noise import NOISE_TABLE_COLUMNS, noise_table
-from ldct.storage import load_image, read_table, write_table
+from ldct.core.storage import load_image, read_table, write_table
+from ldct.simulation.full_dose_noise import NOISE_TABLE_COLUMNS, noise_table
 from ldct.workflow import run_rule
 
 

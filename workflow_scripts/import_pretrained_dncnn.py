@@ -1,6 +1,6 @@
 """Rule import_pretrained_dncnn: the original DnCNN from the shipped or the user's checkpoint."""
 
-from ldct.pretrain import import_checkpoint
+from ldct.training.checkpoint_import import import_checkpoint
 from ldct.workflow import run_rule
 
 

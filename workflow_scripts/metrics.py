@@ -3,10 +3,10 @@ the job's slices, one table each) against its full-dose original; a metric that 
 (NaN, or the infinite PSNR of an image equal to its original) stops the rule, naming the
 table."""
 
-from ldct.metrics import METRIC_NAMES, paper_metrics, window_metrics
-from ldct.stacks import draws
-from ldct.storage import load_image, write_table
-from ldct.window import HuWindow
+from ldct.core.stacks import draws
+from ldct.core.storage import load_image, write_table
+from ldct.core.window import HuWindow
+from ldct.evaluation.metrics import METRIC_NAMES, paper_metrics, window_metrics
 from ldct.workflow import run_rule
 
 

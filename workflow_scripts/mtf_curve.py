@@ -2,8 +2,8 @@
 
 import logging
 
-from ldct.mtf import curve_table, mtf_from_config
-from ldct.storage import write_table
+from ldct.core.storage import write_table
+from ldct.simulation.mtf import curve_table, mtf_from_config
 from ldct.workflow import config_value, run_rule
 
 

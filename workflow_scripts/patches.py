@@ -2,9 +2,9 @@
 
 import logging
 
-from ldct.patches import PATCH_COLUMNS, build_patch_set
-from ldct.stacks import draws
-from ldct.storage import load_image, save_array, write_table
+from ldct.core.stacks import draws
+from ldct.core.storage import load_image, save_array, write_table
+from ldct.training.patches import PATCH_COLUMNS, build_patch_set
 from ldct.workflow import run_rule
 
 

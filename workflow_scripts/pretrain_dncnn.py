@@ -1,10 +1,10 @@
 """Rule pretrain_dncnn: the original DnCNN, trained on noisy natural images."""
 
-from ldct.checkpoints import save_checkpoint
-from ldct.devices import resolve_device, set_torch_threads
-from ldct.pretrain import pretrain
-from ldct.storage import file_sha256, save_json, write_table
-from ldct.training import HISTORY_COLUMNS
+from ldct.core.devices import resolve_device, set_torch_threads
+from ldct.core.storage import file_sha256, save_json, write_table
+from ldct.denoising.checkpoints import save_checkpoint
+from ldct.training.loop import HISTORY_COLUMNS
+from ldct.training.pretrain import pretrain
 from ldct.workflow import config_value, run_rule
 
 

@@ -2,9 +2,9 @@
 
 import yaml
 
-from ldct.html_tables import html_page, preformatted, table_html
-from ldct.storage import atomic_write, write_table
-from ldct.versions import software_versions
+from ldct.core.storage import atomic_write, write_table
+from ldct.report.html_tables import html_page, preformatted, table_html
+from ldct.report.versions import software_versions
 from ldct.workflow import run_rule
 
 

@@ -3,16 +3,16 @@
 import json
 import logging
 
-from ldct.figures.sensitivity import plot_sensitivity
-from ldct.figures.style import save_figure
-from ldct.html_tables import html_page, table_html
-from ldct.sensitivity_table import (
+from ldct.core.storage import atomic_write, read_table, write_table
+from ldct.evaluation.sensitivity_table import (
     ROBUSTNESS_COLUMNS,
     SENSITIVITY_COLUMNS,
     claim_robustness,
     sensitivity_rows,
 )
-from ldct.storage import atomic_write, read_table, write_table
+from ldct.report.figures.sensitivity import plot_sensitivity
+from ldct.report.figures.style import save_figure
+from ldct.report.html_tables import html_page, table_html
 from ldct.workflow import run_rule
 
 VARIANT_COLUMNS = ("name", "reading", "set", "why")

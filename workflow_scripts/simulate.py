@@ -10,12 +10,11 @@ those of the HU image's sidecar, whose other entries it keeps.
 
 import logging
 
-from ldct.mtf import read_mtf_table, tabulated_mtf
-from ldct.noise import NoiseSettings, noise_sd_multiplier, simulate_draws
-from ldct.full_dose_noise import used_sigma
-from ldct.noise_estimate import MEASURE
-from ldct.provenance import input_checksums
-from ldct.storage import load_image, read_table, save_stack
+from ldct.core.storage import load_image, read_table, save_stack
+from ldct.report.provenance import input_checksums
+from ldct.simulation.full_dose_noise import MEASURE, used_sigma
+from ldct.simulation.low_dose import NoiseSettings, noise_sd_multiplier, simulate_draws
+from ldct.simulation.mtf import read_mtf_table, tabulated_mtf
 from ldct.workflow import run_rule
 
 

@@ -1,7 +1,7 @@
 """Rule split: the train / eval table with patients, refusing a slice or a patient in both."""
 
-from ldct.split import split_table
-from ldct.storage import load_image, write_table
+from ldct.core.storage import load_image, write_table
+from ldct.study.split import split_table
 from ldct.workflow import config_value, run_rule
 
 

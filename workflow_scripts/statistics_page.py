@@ -1,8 +1,8 @@
 """Rule statistics_page: the stats table as HTML tables, one per metric, for the report."""
 
-from ldct.doses import dose_percent
-from ldct.html_tables import html_page, table_html
-from ldct.storage import atomic_write, read_table
+from ldct.core.doses import dose_percent
+from ldct.core.storage import atomic_write, read_table
+from ldct.report.html_tables import html_page, table_html
 from ldct.workflow import run_rule
 
 SHOWN_COLUMNS = (

@@ -1,10 +1,10 @@
 """Rule stats: per dose x method x metric summary over eval slices, and paired tests (t-test,
-Wilcoxon, patient mixed model) against the reference; why a test is NaN goes to the log, and a
-value that is not finite where :func:`ldct.stats.finite_columns` expects one stops the rule."""
+Wilcoxon, patient mixed model) against the reference; why a test is NaN goes to the log, and a value
+that is not finite where :func:`ldct.evaluation.stats.finite_columns` expects one stops the rule."""
 
-from ldct.metrics import METRIC_NAMES
-from ldct.stats import STATS_COLUMNS, finite_columns, summarize
-from ldct.storage import read_table, write_table
+from ldct.core.storage import read_table, write_table
+from ldct.evaluation.metrics import METRIC_NAMES
+from ldct.evaluation.stats import STATS_COLUMNS, finite_columns, summarize
 from ldct.workflow import run_rule
 
 

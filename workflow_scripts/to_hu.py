@@ -4,9 +4,9 @@ The sidecar holds the header facts, the image id, its source and under ``inputs`
 hex SHA-256 of the DICOM file read.
 """
 
-from ldct.prepare import SliceSettings, prepare_slice
-from ldct.provenance import input_checksums
-from ldct.storage import save_image
+from ldct.core.storage import save_image
+from ldct.io.prepare import SliceSettings, prepare_slice
+from ldct.report.provenance import input_checksums
 from ldct.workflow import run_rule
 
 

@@ -1,0 +1,198 @@
+"""Claim by claim, does this run reproduce the Results of Usui et al. (2021)? From numbers only.
+
+Each claim is a list of comparisons of one method with the original DnCNN at one dose, read from the
+stats table (see :mod:`ldct.evaluation.comparisons` for what supports or contradicts each). A claim
+is ``reproduced`` when every comparison supports it, ``not reproduced`` when any contradicts it, and
+``inconclusive`` otherwise, or when a dose or method it needs is not in the run. The filters are the
+paper's, as the method registry (:mod:`ldct.core.methods`) marks them.
+
+Claims (a) and (e) overlap: at 10 % and 5 % dose the Gaussian filter cannot be both below DnCNN
+and not different from it, so at most one of the two is reproduced; the paper's own two
+statements disagree there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from ldct.core.methods import paper_filters
+from ldct.evaluation.comparisons import (
+    CONTRADICTS,
+    UNCLEAR,
+    Comparison,
+    StatsTable,
+    describe,
+    outcome,
+)
+
+CLAIM_COLUMNS = ("claim", "paper_statement", "test", "our_numbers", "verdict")
+VERDICTS = ("reproduced", "not reproduced", "inconclusive")
+TRANSFER_METHOD = "dncnn_tra"
+ULTRA_LOW_DOSES = (0.1, 0.05)
+HIGH_DOSES = (0.75, 0.5)
+
+
+def _filters(table: StatsTable) -> list[str]:
+    """The paper's filters in the run; all of them when none is, so each shows as missing."""
+    present = [method for method in paper_filters() if method in table.methods]
+    return present or paper_filters()
+
+
+def _verdict(outcomes: list[str], incomplete: bool) -> str:
+    """One of VERDICTS from the comparisons' outcomes; ``incomplete``: something was not tested."""
+    if CONTRADICTS in outcomes:
+        return "not reproduced"
+    if incomplete or not outcomes or UNCLEAR in outcomes:
+        return "inconclusive"
+    return "reproduced"
+
+
+def _filters_below_dncnn(table: StatsTable, min_relative_gain: float) -> list[Comparison]:
+    """(a) Every filter's SSIM below dncnn's at 10 % and 5 % dose."""
+    return [
+        Comparison(dose, method, "ssim", "lower")
+        for dose in ULTRA_LOW_DOSES
+        for method in _filters(table)
+    ]
+
+
+def _dncnn_at_least_filters(table: StatsTable, min_relative_gain: float) -> list[Comparison]:
+    """(b) No filter's SSIM above dncnn's at any dose of the run."""
+    return [
+        Comparison(dose, method, "ssim", "not_higher")
+        for dose in table.doses
+        for method in _filters(table)
+    ]
+
+
+def _transfer_gain(table: StatsTable, min_relative_gain: float) -> list[Comparison]:
+    """(c) dncnn_tra's SSIM above dncnn's by min_relative_gain of its mean at 10 % and 5 %."""
+    return [
+        Comparison(dose, TRANSFER_METHOD, "ssim", "higher", relative_gain=min_relative_gain)
+        for dose in ULTRA_LOW_DOSES
+    ]
+
+
+def _transfer_over_smooths(table: StatsTable, min_relative_gain: float) -> list[Comparison]:
+    """(d) dncnn_tra's SSIM and PSNR below dncnn's at 75 % and 50 % dose."""
+    return [
+        Comparison(dose, TRANSFER_METHOD, metric, "lower")
+        for dose in HIGH_DOSES
+        for metric in ("ssim", "psnr")
+    ]
+
+
+def _gaussian_like_dncnn(table: StatsTable, min_relative_gain: float) -> list[Comparison]:
+    """(e) The Gaussian filter's SSIM not significantly different from dncnn's at any dose."""
+    return [Comparison(dose, "gaussian", "ssim", "no_difference") for dose in table.doses]
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A claim of the paper; ``test`` has the fields {ssim}, {psnr} (metric columns), {gain}
+    (min_relative_gain in %) and {filters} (the paper's filters); ``comparisons`` lists what to
+    read for a table and that gain."""
+
+    claim: str
+    paper_statement: str
+    test: str
+    comparisons: Callable[[StatsTable, float], list[Comparison]]
+
+
+CLAIMS = (
+    _Claim(
+        "a",
+        "Regarding the ultra-low-dose levels (equivalent to 10% and 5% doses) [...] The image "
+        "quality improvement obtained by the filter-denoising methods at ultra-low doses was "
+        "insufficient.",
+        "At 10 % and 5 % dose, for each filter ({filters}) in the run, the CI of "
+        "the filter's {ssim} minus dncnn's must lie entirely below 0; a CI entirely above 0 "
+        "contradicts the claim.",
+        _filters_below_dncnn,
+    ),
+    _Claim(
+        "b",
+        "For the SSIM values, the DnCNN method tended to provide improvements at all dose "
+        "reduction levels.",
+        "At every dose in the run, for each filter in the run, the filter's mean {ssim} minus "
+        "dncnn's must be at most 0; a CI entirely above 0 contradicts the claim, a higher but "
+        "not significantly higher filter is inconclusive.",
+        _dncnn_at_least_filters,
+    ),
+    _Claim(
+        "c",
+        "For DnCNN_Tra, the SSIM was improved by approximately 10% relative to that of the "
+        "original DnCNN method in the 5% and 10% dose-equivalent images.",
+        "At 10 % and 5 % dose the CI of dncnn_tra's {ssim} minus dncnn's must lie entirely above "
+        "{gain} % of dncnn's mean {ssim} ('approximately 10 %' read as at least {gain} %); a CI "
+        "entirely below that threshold contradicts the claim.",
+        _transfer_gain,
+    ),
+    _Claim(
+        "d",
+        "[DnCNN_Tra:] excessive smoothing at dose-reduction levels of 75% and 50% [...] in the "
+        "results for the 75% and 50% dose-equivalent images, SSIM and PSNR were significantly "
+        "degraded relative to the results for the original DnCNN method.",
+        "At 75 % and 50 % dose the CIs of dncnn_tra's {ssim} and {psnr} minus dncnn's must both "
+        "lie entirely below 0; a CI entirely above 0 contradicts the claim.",
+        _transfer_over_smooths,
+    ),
+    _Claim(
+        "e",
+        "For the SSIM values, [...] no significant difference was observed with respect to the "
+        "results of the Gaussian filter method.",
+        "At every dose in the run the CI of the gaussian filter's {ssim} minus dncnn's must "
+        "contain 0 (no significant difference at the stats' alpha); a CI excluding 0 "
+        "contradicts the claim.",
+        _gaussian_like_dncnn,
+    ),
+)
+
+
+def _check(claim: _Claim, table: StatsTable, min_relative_gain: float) -> dict[str, str]:
+    """The CLAIM_COLUMNS row of one claim."""
+    outcomes: list[str] = []
+    numbers: list[str] = []
+    gaps: list[str] = []
+    for comparison in claim.comparisons(table, min_relative_gain):
+        gap = table.gap(comparison)
+        if gap is not None:
+            if gap not in gaps:
+                gaps.append(gap)
+            continue
+        row = table.rows[table.key(comparison)]
+        outcomes.append(outcome(comparison.expectation, row, table.threshold(comparison)))
+        numbers.append(describe(table, comparison, row))
+    if gaps:
+        numbers.append(f"not tested: {', '.join(gaps)} in this run")
+    test = claim.test.format(
+        ssim=table.columns["ssim"],
+        psnr=table.columns["psnr"],
+        gain=f"{min_relative_gain * 100:g}",
+        filters=", ".join(paper_filters()),
+    )
+    return {
+        "claim": claim.claim,
+        "paper_statement": claim.paper_statement,
+        "test": test,
+        "our_numbers": "; ".join(numbers),
+        "verdict": _verdict(outcomes, bool(gaps)),
+    }
+
+
+def check_claims(
+    stats_rows: Iterable[Mapping[str, str]],
+    convention: str = "paper",
+    min_relative_gain: float = 0.05,
+) -> list[dict[str, str]]:
+    """One CLAIM_COLUMNS row per claim (a) to (e) of the paper, with its verdict from VERDICTS.
+
+    ``stats_rows`` are stats-table rows as ``read_table`` gives them. ``convention`` picks the
+    metric columns: "paper" (ssim_paper, psnr_paper) or "window" (ssim_window, psnr_window).
+    ``min_relative_gain`` (a fraction of dncnn's mean SSIM) is the least SSIM gain of dncnn_tra
+    over dncnn that counts as the paper's "approximately 10 %" in claim (c).
+    Raises ValueError when the table lacks a needed column, the dncnn rows, or the metrics.
+    """
+    table = StatsTable(stats_rows, convention)
+    return [_check(claim, table, min_relative_gain) for claim in CLAIMS]

@@ -1,0 +1,71 @@
+"""The claims of every sensitivity variant side by side, and what that says of each claim.
+
+Input: each study's claims table (:data:`ldct.evaluation.claims.CLAIM_COLUMNS`), the default study
+first. Output rows (:data:`SENSITIVITY_COLUMNS`) are claim x variant, with the verdict and the
+numbers it was decided on; :func:`claim_robustness` sums up each claim over the variants.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from ldct.evaluation.claims import VERDICTS
+
+SENSITIVITY_COLUMNS = ("claim", "variant", "reading", "verdict", "our_numbers")
+ROBUSTNESS_COLUMNS = ("claim", "paper_statement", "conclusion", *VERDICTS)
+
+
+def sensitivity_rows(
+    claims_by_variant: Mapping[str, Sequence[Mapping[str, str]]], readings: Mapping[str, str]
+) -> list[dict[str, str]]:
+    """One row per claim and variant (claim-major, variants in the given order)."""
+    variants = list(claims_by_variant)
+    claims = [row["claim"] for row in claims_by_variant[variants[0]]]
+    for variant in variants:
+        found = [row["claim"] for row in claims_by_variant[variant]]
+        if found != claims:
+            raise ValueError(f"variant '{variant}' checks claims {found}, the others {claims}")
+    return [
+        {
+            "claim": claim,
+            "variant": variant,
+            "reading": readings[variant],
+            "verdict": row["verdict"],
+            "our_numbers": row["our_numbers"],
+        }
+        for index, claim in enumerate(claims)
+        for variant in variants
+        for row in [claims_by_variant[variant][index]]
+    ]
+
+
+def claim_robustness(
+    rows: Sequence[Mapping[str, str]], statements: Mapping[str, str]
+) -> list[dict[str, str]]:
+    """Per claim: the variants under each verdict, and a one-line conclusion.
+
+    'holds under every variant' / 'fails under every variant' when all verdicts are
+    'reproduced' / 'not reproduced'; otherwise 'depends on the reading: ...' naming each
+    variant whose verdict differs from the default's (the first variant of ``rows``) and its
+    verdict.
+    """
+    summary = []
+    for claim in dict.fromkeys(row["claim"] for row in rows):
+        mine = [row for row in rows if row["claim"] == claim]
+        verdicts = {row["variant"]: row["verdict"] for row in mine}
+        distinct = set(verdicts.values())
+        if distinct == {"reproduced"}:
+            conclusion = "holds under every variant"
+        elif distinct == {"not reproduced"}:
+            conclusion = "fails under every variant"
+        elif distinct == {"inconclusive"}:
+            conclusion = "inconclusive under every variant"
+        else:
+            default = mine[0]["verdict"]
+            differing = [f"{v}: {verdict}" for v, verdict in verdicts.items() if verdict != default]
+            conclusion = f"depends on the reading: {default} by default; {', '.join(differing)}"
+        entry = {"claim": claim, "paper_statement": statements[claim], "conclusion": conclusion}
+        for verdict in VERDICTS:
+            entry[verdict] = ", ".join(v for v, found in verdicts.items() if found == verdict) or "-"
+        summary.append(entry)
+    return summary

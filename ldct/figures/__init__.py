@@ -1,1 +1,0 @@
-"""The study's figures as matplotlib figures: numpy arrays and table rows in, a Figure out."""

@@ -1,0 +1,262 @@
+"""Transfer learning of the original DnCNN on CT patches (the paper's DnCNN_Tra and more).
+
+Which layers are updated is the method's ``finetune`` entry in the registry
+(:mod:`ldct.core.methods`):
+
+* ``last``: as Usui et al. (2021) describe DnCNN_Tra, only the last layer is updated; the
+  frozen layers, batch norms included, keep the pretrained behaviour (running statistics);
+* ``all``: every layer is fine-tuned (batch norms in training mode), the fuller training the
+  paper's Discussion suggests against over-smoothing (``dncnn_full``).
+
+Since the frozen layers of a ``last`` fine-tuning give every patch the same features in every epoch,
+they are computed once (when they fit in the memory the device has to spare, see
+:func:`feature_cache_fits`) and each step then runs only the last layer: the same
+optimisation at a fraction of the cost.
+
+Both learn to map low-dose patches to full-dose patches, in network units (a fixed HU window, or
+the minimum and maximum of the low-dose slice each patch pair was cut from, see
+:mod:`ldct.denoising.scaling`), with Adam and a mean squared error loss. Each epoch visits every
+training patch once in an order drawn from (seed, epoch).
+
+With ``batchnorm: reestimate`` (config ``dncnn.finetune``), the running statistics of every batch
+norm are recomputed on the training patches after training (:func:`reestimate_batch_norm`), as
+MATLAB's ``trainNetwork`` finalises them; ``frozen`` keeps what training left: the pretrained
+statistics where the batch norms are frozen (``last``), PyTorch's running averages of the
+training batches where they are trained (``all``).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import logging
+import math
+from typing import Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from ldct.core.devices import available_memory_bytes, resolve_device
+from ldct.core.methods import FINETUNE_LAYERS
+from ldct.denoising.checkpoints import state_digest
+from ldct.denoising.dncnn import DnCNN
+from ldct.denoising.inference import exact_float32, fold_batch_norm
+from ldct.denoising.scaling import HuScaling
+from ldct.training.loop import Batch, TrainingSettings, batch_psnr_db, train
+
+#: Share of the device's available memory the trunk-feature cache (and its copy of the
+#: training rows) may take.
+FEATURE_CACHE_SHARE = 0.5
+
+#: The values of ``dncnn.finetune.batchnorm``: keep the pretrained running statistics, or
+#: recompute them on the training patches after training.
+BATCH_NORM_READINGS = ("frozen", "reestimate")
+
+
+def feature_cache_fits(cache_bytes: int, device: torch.device, limit_bytes: int | None = None) -> bool:
+    """Whether a trunk-feature cache of ``cache_bytes`` fits: the cache and its training rows
+    (twice ``cache_bytes``) within :data:`FEATURE_CACHE_SHARE` of the memory ``device`` has
+    available, or within ``limit_bytes`` when given."""
+    if limit_bytes is None:
+        limit_bytes = int(FEATURE_CACHE_SHARE * available_memory_bytes(device))
+    return 2 * cache_bytes <= limit_bytes
+
+
+def trainable_copy(pretrained: DnCNN, layers: str) -> DnCNN:
+    """A copy of ``pretrained`` whose parameters require gradients: ``last`` or ``all`` layers."""
+    if layers not in FINETUNE_LAYERS:
+        raise ValueError(f"unknown layers '{layers}' to fine-tune, expected one of {list(FINETUNE_LAYERS)}")
+    model = copy.deepcopy(pretrained)
+    for parameter in model.parameters():
+        parameter.requires_grad = layers == "all"
+    for parameter in model.last_layer.parameters():
+        parameter.requires_grad = True
+    return model
+
+
+class LastLayerOnFeatures(nn.Module):
+    """DnCNN's last layer on cached input: channel 0 the noisy image, the rest its features."""
+
+    def __init__(self, last_layer: nn.Conv2d):
+        super().__init__()
+        self.last_layer = last_layer
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[:, :1] - self.last_layer(x[:, 1:])
+
+
+@torch.inference_mode()
+def with_trunk_features(model: DnCNN, images: torch.Tensor, chunk: int = 64) -> torch.Tensor:
+    """(N, 1 + channels, H, W): each image of (N, 1, H, W) followed by its frozen-trunk features
+    (eval mode, batch norm folded), on the images' device, channels_last."""
+    trunk = fold_batch_norm(model).body[:-1].to(images.device, memory_format=torch.channels_last)
+    count, _, rows, cols = images.shape
+    features = torch.empty(
+        (count, 1 + model.channels, rows, cols), device=images.device, memory_format=torch.channels_last
+    )
+    for start in range(0, count, chunk):
+        x = images[start : start + chunk]
+        features[start : start + len(x), :1] = x
+        features[start : start + len(x), 1:] = trunk(x)
+    return features
+
+
+def patch_batches(
+    low: torch.Tensor, full: torch.Tensor, batch_size: int, seed: int, epoch: int
+) -> Iterator[Batch]:
+    """One epoch of (noisy, clean) batches over all patches (N, C, H, W), shuffled by
+    (seed, epoch); each batch lists its patches in ascending order.
+
+    The epoch's whole index order goes to the tensors' device at once; each step is then one
+    gather per tensor on that device (channels_last tensors stay channels_last).
+    """
+    order = np.random.default_rng(np.random.SeedSequence([seed, epoch])).permutation(len(low))
+    batches = [np.sort(order[start : start + batch_size]) for start in range(0, len(order), batch_size)]
+    indices = torch.from_numpy(np.concatenate(batches)).to(low.device)
+    for chosen in indices.split([len(batch) for batch in batches]):
+        yield rows_of(low, chosen), rows_of(full, chosen)
+
+
+def rows_of(tensor: torch.Tensor, chosen: torch.Tensor) -> torch.Tensor:
+    """The patches ``chosen`` (indices on the tensor's device) of an (N, C, H, W) channels_last
+    tensor, channels_last too: one gather, no change of layout afterwards."""
+    return tensor.permute(0, 2, 3, 1).index_select(0, chosen).permute(0, 3, 1, 2)
+
+
+def as_patch_tensor(array: np.ndarray, device: torch.device) -> torch.Tensor:
+    """Patches (N, H, W) or (N, C, H, W) as one (N, C, H, W) channels_last tensor on ``device``."""
+    tensor = torch.from_numpy(array if array.ndim == 4 else array[:, None])
+    return tensor.to(device, memory_format=torch.channels_last)
+
+
+@torch.no_grad()
+def reestimate_batch_norm(model: nn.Module, inputs: torch.Tensor, batch_size: int) -> None:
+    """Set the running mean and variance of every batch norm of ``model`` to the statistics of
+    that layer's input over all of ``inputs`` (N, 1, H, W network units), per channel.
+
+    The inputs go through the network in order, ``batch_size`` at a time, in training mode (each
+    batch norm normalises a batch with that batch's statistics); every layer's input is pooled
+    over all batches exactly (float64; the variance unbiased, as PyTorch keeps it). Weights,
+    biases and affine parameters are untouched; ``num_batches_tracked`` counts the batches.
+    ``model`` ends in eval mode.
+    """
+    norms = [module for module in model.modules() if isinstance(module, nn.BatchNorm2d)]
+    pooled: dict[nn.Module, tuple[int, torch.Tensor, torch.Tensor]] = {}
+
+    def pool(norm: nn.Module, args: tuple[torch.Tensor, ...]) -> None:
+        x = args[0].double()
+        count, mean = x.numel() // x.shape[1], x.mean(dim=(0, 2, 3))
+        squares = ((x - mean[:, None, None]) ** 2).sum(dim=(0, 2, 3))
+        if norm in pooled:  # Chan et al.'s pairwise update of count, mean and sum of squares
+            before, before_mean, before_squares = pooled[norm]
+            delta, total = mean - before_mean, before + count
+            mean = before_mean + delta * count / total
+            squares = before_squares + squares + delta**2 * before * count / total
+            count = total
+        pooled[norm] = count, mean, squares
+
+    hooks = [norm.register_forward_pre_hook(pool) for norm in norms]
+    for norm in norms:
+        norm.reset_running_stats()
+    model.train()
+    try:
+        for batch in inputs.split(batch_size):
+            model(batch)
+    finally:
+        for hook in hooks:
+            hook.remove()
+        model.eval()
+    for norm in norms:
+        count, mean, squares = pooled[norm]
+        norm.running_mean.copy_(mean)
+        norm.running_var.copy_(squares / (count - 1))
+
+
+def finetune(
+    pretrained: DnCNN,
+    variant: str,
+    layers: str,
+    low_hu: np.ndarray,
+    full_hu: np.ndarray,
+    is_validation: np.ndarray,
+    scaling: HuScaling,
+    settings: dict,
+    seed: int,
+    checkpoint_path: str,
+    device: str = "auto",
+    feature_cache_bytes: int | None = None,
+) -> tuple[DnCNN, list[dict]]:
+    """Fine-tune ``layers`` of ``pretrained`` on HU patch pairs (N, size, size) as method
+    ``variant``; return the model and its history.
+
+    ``scaling`` maps both patches of a pair to network units: a window, or one (min, max) HU
+    pair per patch (that of its low-dose slice). ``settings`` is config ``dncnn.finetune``.
+    Validation PSNR is in dB in network units (peak 1: the window's width, or each patch's
+    slice range). ``feature_cache_bytes`` caps the memory the trunk-feature cache may take (see
+    :func:`feature_cache_fits`; None: what the device has to spare).
+    """
+    if settings["batchnorm"] not in BATCH_NORM_READINGS:
+        raise ValueError(f"unknown batchnorm '{settings['batchnorm']}', expected one of {list(BATCH_NORM_READINGS)}")
+    low, full = scaling.to_network(low_hu), scaling.to_network(full_hu)
+    data_digest = hashlib.sha256(low.tobytes() + full.tobytes()).hexdigest()
+    where = resolve_device(device)
+    # The patches go to the device once, as one tensor each; batches are gathered there.
+    low_t, full_t = as_patch_tensor(low, where), as_patch_tensor(full, where)
+    images_t = low_t
+    model = trainable_copy(pretrained, layers)
+    trained: nn.Module = model
+    cache_bytes = low.nbytes * (1 + pretrained.channels)
+    cached = layers == "last" and feature_cache_fits(cache_bytes, where, feature_cache_bytes)
+    if cached:
+        logging.info("caching the frozen layers' features of %d patches (%.0f MB)", len(low), cache_bytes / 1e6)
+        low_t, trained = with_trunk_features(model, low_t), LastLayerOnFeatures(model.last_layer)
+    training = torch.from_numpy(np.flatnonzero(~is_validation)).to(where)
+    validation = torch.from_numpy(np.flatnonzero(is_validation)).to(where)
+    train_low, train_full = rows_of(low_t, training), rows_of(full_t, training)
+    val_low, val_full = rows_of(low_t, validation), rows_of(full_t, validation)
+    batch_size = settings["batch_size"]
+
+    def validate(net: torch.nn.Module, _device: torch.device) -> tuple[float, float]:
+        output = torch.cat([net(chunk) for chunk in val_low.split(64)])
+        return batch_psnr_db(output, val_full), batch_psnr_db(val_low[:, :1], val_full)
+
+    history = train(
+        trained,
+        lambda epoch: patch_batches(train_low, train_full, batch_size, seed, epoch),
+        math.ceil(len(train_low) / batch_size),
+        validate,
+        TrainingSettings(
+            epochs=settings["epochs"],
+            learning_rate=settings["learning_rate"],
+            precision=settings["precision"],
+            device=device,
+            deterministic=settings["deterministic"],
+        ),
+        checkpoint_path,
+        fingerprint_extra={
+            "variant": variant,
+            "cached_features": cached,
+            # Batch-norm re-estimation follows training: the trained state is the same either way.
+            "settings": {key: value for key, value in settings.items() if key != "batchnorm"},
+            "seed": seed,
+            **(
+                {"hu_window": [scaling.window.low_hu, scaling.window.high_hu]}
+                if scaling.window is not None
+                else {"hu_scaling": scaling.name}
+            ),
+            "pretrained": state_digest(pretrained),
+            "data": data_digest,
+        },
+        run_name=variant,
+        settings_key="dncnn.finetune",
+    )
+    if settings["batchnorm"] == "reestimate":
+        model.to(where)
+        with exact_float32(), torch.no_grad():
+            reestimate_batch_norm(model, rows_of(images_t, training), batch_size)
+            output = torch.cat([model(chunk) for chunk in rows_of(images_t, validation).split(64)])
+        logging.info(
+            "batch-norm statistics re-estimated: validation PSNR %.2f dB", batch_psnr_db(output, val_full)
+        )
+    return model.cpu().eval(), history

@@ -1,0 +1,233 @@
+"""The sensitivity study: declared variants, which jobs they share, and the claims side by side."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, job_counts, make_workdir, snakemake
+from ldct.core.errors import LdctInputError
+from ldct.core.methods import METHODS
+from ldct.core.storage import read_table
+from ldct.evaluation.sensitivity_table import claim_robustness, sensitivity_rows
+from ldct.report.figures.sensitivity import plot_sensitivity
+from ldct.study.design import load_study
+from ldct.study.variants import (
+    STAGE_KEYS,
+    StudyVariants,
+    merged,
+    method_keys,
+    read_variants,
+    value_at,
+)
+
+SCHEMA = REPO / "config" / "schema.yaml"
+VARIANTS = REPO / "config" / "sensitivity.yaml"
+
+
+def base_config() -> dict:
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    return merged(config, yaml.safe_load((REPO / "config" / "test.yaml").read_text()))
+
+
+def write_variants(path: Path, variants: list) -> Path:
+    path.write_text(yaml.safe_dump({"variants": variants}))
+    return path
+
+
+def variant(name="minmax", changes=None) -> dict:
+    return {"name": name, "reading": "r", "why": "w", "set": changes or {"dncnn": {"hu_scaling": "minmax"}}}
+
+
+def studies(tmp_path, variants) -> StudyVariants:
+    config = base_config()
+    study = load_study(config, SCHEMA)
+    return StudyVariants(config, study, read_variants(write_variants(tmp_path / "v.yaml", variants), config), SCHEMA)
+
+
+def test_merged_changes_only_the_keys_given_and_leaves_the_base_alone():
+    base = {"noise": {"law": "paper", "full_dose_sigma_hu": 10.0}, "seed": 1}
+    changed = merged(base, {"noise": {"law": "quantum"}})
+    assert changed == {"noise": {"law": "quantum", "full_dose_sigma_hu": 10.0}, "seed": 1}
+    assert base["noise"]["law"] == "paper"
+    assert value_at(changed, "noise.law") == "quantum" and value_at(changed, "noise.nothing") is None
+
+
+def test_shipped_variants_file_declares_each_open_reading_alone():
+    config = base_config()
+    load_study(config, SCHEMA)
+    declared = read_variants(VARIANTS, config)
+    changed = {
+        ".".join(path)
+        for v in declared
+        for path in [_leaf_paths(v.changes)]
+    }
+    assert changed == {
+        "noise.law", "noise.multiplier_applies_to", "noise.full_dose_sigma_hu", "noise.spectrum",
+        "dncnn.hu_scaling", "dncnn.finetune.batchnorm",
+    }
+    assert all(v.why and v.reading for v in declared)
+
+
+def _leaf_paths(changes: dict) -> tuple[str, ...]:
+    """The one dotted key path a variant sets (each declared variant changes one reading)."""
+    (key, value), = changes.items()
+    return (key,) + (_leaf_paths(value) if isinstance(value, dict) else ())
+
+
+def test_a_scaling_variant_shares_simulations_and_filters_but_not_the_networks(tmp_path):
+    variants = studies(tmp_path, [variant("minmax")])
+    assert variants.names == ["default", "minmax"]
+    own = "sensitivity/minmax/"
+    assert variants.owner("minmax", STAGE_KEYS["simulated"]) == ""
+    assert variants.owner("minmax", STAGE_KEYS["patches"]) == ""
+    assert variants.owner("minmax", method_keys("median", "metrics")) == ""
+    assert variants.owner("minmax", STAGE_KEYS["finetuned"]) == own
+    assert variants.owner("minmax", method_keys("dncnn")) == own
+    assert variants.owner("default", method_keys("dncnn")) == ""
+
+
+def test_a_noise_variant_owns_everything_after_the_images(tmp_path):
+    variants = studies(tmp_path, [variant("fbp", {"noise": {"spectrum": "fbp"}})])
+    own = "sensitivity/fbp/"
+    assert variants.owner("fbp", STAGE_KEYS["mtf"]) == ""
+    assert variants.owner("fbp", STAGE_KEYS["pretrained"]) == ""
+    for method in METHODS:
+        assert variants.owner("fbp", method_keys(method)) == own
+    assert variants.owner("fbp", STAGE_KEYS["finetuned"]) == own
+
+
+def test_a_later_variant_shares_with_an_earlier_one_that_agrees(tmp_path):
+    both = [variant("a", {"dncnn": {"hu_scaling": "minmax"}}),
+            variant("b", {"dncnn": {"hu_scaling": "minmax"}, "metrics": {"window": {"low_hu": -100}}})]
+    variants = studies(tmp_path, both)
+    assert variants.owner("b", method_keys("dncnn")) == "sensitivity/a/"
+    assert variants.owner("b", method_keys("dncnn", "metrics")) == "sensitivity/b/"
+
+
+@pytest.mark.parametrize(
+    "entries, message",
+    [
+        ([variant("x"), variant("x")], "declared twice"),
+        ([variant("default")], "other than 'default'"),
+        ([variant("Bad-name")], "lower-case identifier"),
+        ([{"name": "x", "set": {}}], "exactly the keys"),
+        ([variant("x", {"hu": {"pixel_mm": 0.5}})], "cannot vary ['hu']"),
+        ([variant("x", {"dncnn": {"pretrain": {"source": "file"}}})], "dncnn.pretrain.source"),
+    ],
+)
+def test_bad_variants_are_refused_with_one_message(tmp_path, entries, message):
+    with pytest.raises(LdctInputError, match="v.yaml") as error:
+        studies(tmp_path, entries)
+    assert message in str(error.value)
+
+
+def test_a_variant_that_changes_nothing_or_breaks_the_schema_is_refused(tmp_path):
+    with pytest.raises(LdctInputError, match="changes nothing"):
+        studies(tmp_path, [variant("same", {"noise": {"law": "paper"}})])
+    with pytest.raises(LdctInputError, match="variant 'bad'.*noise.spectrum"):
+        studies(tmp_path, [variant("bad", {"noise": {"spectrum": "white"}})])
+
+
+CLAIMS = {
+    "default": [{"claim": "a", "paper_statement": "A", "our_numbers": "1", "verdict": "reproduced"},
+                {"claim": "b", "paper_statement": "B", "our_numbers": "2", "verdict": "not reproduced"}],
+    "v1": [{"claim": "a", "paper_statement": "A", "our_numbers": "3", "verdict": "reproduced"},
+           {"claim": "b", "paper_statement": "B", "our_numbers": "4", "verdict": "reproduced"}],
+    "v2": [{"claim": "a", "paper_statement": "A", "our_numbers": "5", "verdict": "reproduced"},
+           {"claim": "b", "paper_statement": "B", "our_numbers": "6", "verdict": "inconclusive"}],
+}
+
+
+def test_sensitivity_rows_are_claim_by_variant_with_the_deciding_numbers():
+    rows = sensitivity_rows(CLAIMS, {"default": "d", "v1": "r1", "v2": "r2"})
+    assert [(r["claim"], r["variant"], r["our_numbers"]) for r in rows] == [
+        ("a", "default", "1"), ("a", "v1", "3"), ("a", "v2", "5"),
+        ("b", "default", "2"), ("b", "v1", "4"), ("b", "v2", "6"),
+    ]
+    broken = copy.deepcopy(CLAIMS)
+    broken["v2"].pop()
+    with pytest.raises(ValueError, match="v2"):
+        sensitivity_rows(broken, {"default": "d", "v1": "r1", "v2": "r2"})
+
+
+def test_robustness_says_which_claims_hold_everywhere_and_which_depend_on_a_reading():
+    rows = sensitivity_rows(CLAIMS, {"default": "d", "v1": "r1", "v2": "r2"})
+    summary = {s["claim"]: s for s in claim_robustness(rows, {"a": "A", "b": "B"})}
+    assert summary["a"]["conclusion"] == "holds under every variant"
+    assert summary["b"]["conclusion"] == (
+        "depends on the reading: not reproduced by default; v1: reproduced, v2: inconclusive"
+    )
+    assert summary["b"]["reproduced"] == "v1" and summary["b"]["inconclusive"] == "v2"
+    assert summary["b"]["not reproduced"] == "default"
+
+
+def test_heat_map_has_a_cell_per_claim_and_variant():
+    figure = plot_sensitivity(sensitivity_rows(CLAIMS, {"default": "d", "v1": "r1", "v2": "r2"}))
+    axis = figure.axes[0]
+    assert [t.get_text() for t in axis.get_xticklabels()] == ["default", "v1", "v2"]
+    assert [t.get_text() for t in axis.get_yticklabels()] == ["claim (a)", "claim (b)"]
+    assert axis.images[0].get_array().tolist() == [[0, 0, 0], [1, 0, 2]]
+
+
+def sensitivity_workdir(path: Path) -> Path:
+    workdir = make_workdir(path, REPO / "config" / "test.yaml")
+    shutil.copy(VARIANTS, workdir / "config" / "sensitivity.yaml")
+    return workdir
+
+
+def test_dry_run_shares_every_job_whose_inputs_do_not_change(tmp_path):
+    workdir = sensitivity_workdir(tmp_path)
+    counts = job_counts(
+        snakemake(workdir, "--configfile", "config/test.yaml", "-n", "--cores", "1", "sensitivity").stdout
+    )
+    slices_doses = 2 * 2  # eval images x eval doses of config/test.yaml
+    doses = 2  # a denoise job per method and dose handles both eval images
+    noise_owners = 5  # the default and the four noise variants
+    assert counts["simulate"] == noise_owners * slices_doses
+    assert counts["patches"] == noise_owners
+    assert counts["mtf_curve"] == 1 and counts["pretrain_dncnn"] == 1
+    # 7 methods per noise owner, the 3 CNNs again for the HU scaling, the 2 fine-tuned for BN.
+    assert counts["denoise"] == (noise_owners * 7 + 3 + 2) * doses
+    assert counts["finetune_dncnn"] == 2 * (noise_owners + 2)
+    assert counts["claims"] == counts["stats"] == 7
+
+
+def test_sensitivity_without_its_variants_file_says_which_file(tmp_path):
+    workdir = make_workdir(tmp_path, REPO / "config" / "test.yaml")
+    process = snakemake(
+        workdir, "--configfile", "config/test.yaml", "-n", "sensitivity", check=False
+    )
+    assert process.returncode != 0
+    assert "ldct: the sensitivity study needs its variants file 'config/sensitivity.yaml'" in (
+        process.stdout + process.stderr
+    )
+
+
+@pytest.mark.slow
+def test_sensitivity_study_runs_on_the_tiny_config(tiny_study, tmp_path):
+    """On top of the finished tiny study (whose jobs the variants share where they can)."""
+    workdir = tmp_path / "study"
+    shutil.copytree(tiny_study, workdir, symlinks=True)
+    shutil.copy(VARIANTS, workdir / "config" / "sensitivity.yaml")
+    dry = snakemake(workdir, "--configfile", "config/test.yaml", "-n", "--cores", "1", "sensitivity")
+    assert "pretrain_dncnn" not in job_counts(dry.stdout)
+    snakemake(workdir, "--configfile", "config/test.yaml", "--cores", "2", "sensitivity")
+    results = workdir / "results"
+    rows = read_table(results / "sensitivity" / "claims.tsv")
+    variants = ["default"] + [v["name"] for v in yaml.safe_load(VARIANTS.read_text())["variants"]]
+    assert [r["variant"] for r in rows] == variants * 5
+    assert all(r["verdict"] in {"reproduced", "not reproduced", "inconclusive"} for r in rows)
+    assert (results / "sensitivity" / "claims.png").stat().st_size > 0
+    assert "Sensitivity study" in (results / "report" / "sensitivity.html").read_text()
+    # The scaling variant made no simulation of its own; the default study kept its paths.
+    assert not (results / "sensitivity" / "minmax_scaling" / "simulated").exists()
+    assert (results / "sensitivity" / "minmax_scaling" / "denoised" / "dncnn").is_dir()
+    assert not (results / "sensitivity" / "minmax_scaling" / "denoised" / "median").exists()
+    assert (results / "claims" / "claims.tsv").is_file()
+    measured = read_table(results / "sensitivity" / "measured_noise" / "stats" / "stats.tsv")
+    assert measured
