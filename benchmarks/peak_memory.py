@@ -2,7 +2,7 @@
 
 Each case runs in its own process; its peak RSS (``ru_maxrss`` of that child, MB) and wall
 time are measured. The series are copies of the embedded KiTS slice (512 x 512); the large
-slice is that slice with every pixel repeated 2 x 2. Prints a Markdown table; README, "Large
+slice is that slice with every pixel repeated 2 x 2. Prints a Markdown table; docs/running.md, "Large
 inputs", quotes it.
 
     python benchmarks/peak_memory.py

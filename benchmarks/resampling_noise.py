@@ -3,7 +3,7 @@
 For every patient ldct ships, the first four slices at their own spacing and at ``--pixel-mm``
 (default 1 mm): the median local SD (HU) in square windows of about 9 mm lying wholly in soft
 tissue (0 to 150 HU after a light smoothing), which is noise plus fine texture. Prints a
-Markdown table; README, "The default study", quotes it.
+Markdown table; docs/data.md, "The embedded CT slices: the default study", quotes it.
 
     python benchmarks/resampling_noise.py
 """

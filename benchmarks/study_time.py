@@ -1,5 +1,5 @@
-"""Where the default study's time goes, and how it grows with the study (README, "Where the
-time goes").
+"""Where the default study's time goes, and how it grows with the study (docs/performance.md,
+"Where the time goes").
 
 * Runs README command 1's workflow (``snakemake --cores N --resources gpu=1``) on the default
   config in a fresh folder, and times ``snakemake -n`` beside it.

@@ -1,5 +1,5 @@
 """How much the number of CPU threads moves DnCNN results (results are bitwise the same for one
-thread count; README, "Bitwise reruns", quotes this).
+thread count; docs/running.md, "Bitwise reruns and thread counts", quotes this).
 
 * inference: the shipped DnCNN on 4 CT-like 512 x 512 slices with 1 and with 2 torch threads;
 * fine-tuning: the last layer (dncnn_tra) and every layer (dncnn_full) for 4 epochs on 192

@@ -9,7 +9,7 @@ already carries: for uncorrelated noise of SD ``sigma`` an output pixel has SD `
 sqrt(sum of its squared weights)`` (per axis), which is ``sigma * s / pixel_mm`` where
 ``pixel_mm`` is a whole multiple of the input spacing ``s``, and between that and
 ``sigma / sqrt(2)`` per axis where the two sizes are close (an output pixel then straddles two
-input pixels). Correlated CT noise falls less (see README, "The default study").
+input pixels). Correlated CT noise falls less (docs/data.md, "The embedded CT slices: the default study").
 """
 
 from __future__ import annotations

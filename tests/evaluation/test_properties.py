@@ -225,7 +225,7 @@ def test_identical_images_have_psnr_inf_which_the_metrics_table_refuses(
     (also 0, as the paper convention gives for an all-zero image); ``paper_metrics`` and
     ``window_metrics`` give inf PSNR and SSIM 1 (paper SSIM only where the reference is not
     constant, its range being L). A metrics table written as the metrics rule writes it (every
-    metric finite) refuses such a row: one error naming the table, and no table (README: every
+    metric finite) refuses such a row: one error naming the table, and no table (docs/methods.md: every
     metric must be finite, which is why eval doses lie below 1)."""
     assert psnr(image, image.copy(), peak) == math.inf
     window = HuWindow(low_hu, low_hu + width_hu)
@@ -272,7 +272,7 @@ def test_psnr_falls_as_the_same_noise_grows(image, noise_seed, gain, growth, pea
     """Scaling one noise field up lowers PSNR: strictly at a fixed peak (by 20 log10(growth)
     dB), and never raises it in the window convention (clipping keeps each pixel's error
     non-decreasing). The paper convention is left out: its peak is max|x| of the noisy image
-    and grows with the noise (README, "Metrics: two conventions")."""
+    and grows with the noise (docs/methods.md, "Metrics: two conventions")."""
     reference = image.astype(np.float64)
     noise = np.random.default_rng(noise_seed).normal(size=image.shape)
     weaker, stronger = reference + gain * noise, reference + gain * growth * noise
