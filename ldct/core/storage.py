@@ -39,10 +39,12 @@ _UMASK = _current_umask()
 
 def _remove_leftovers(area: Path, name: str) -> None:
     """Remove the temporaries of ``name`` in ``area`` that a killed writer left behind."""
-    if not area.is_dir():
+    try:
+        entries = list(area.iterdir())
+    except FileNotFoundError:  # no area, or another writer removed it once it was empty
         return
     pattern = re.compile(re.escape(name) + r"\.[a-z0-9_]{8}\.part")
-    for entry in area.iterdir():
+    for entry in entries:
         if not pattern.fullmatch(entry.name):
             continue
         if entry.is_dir() and not entry.is_symlink():
@@ -53,15 +55,17 @@ def _remove_leftovers(area: Path, name: str) -> None:
 
 def _claim_temporary(path: Path, create: Callable[[Path, str], Any]) -> Any:
     """``create(area, prefix)`` a new temporary for ``path`` in its folder's incomplete area,
-    after removing what earlier, killed writes of ``path`` left there."""
+    after removing what earlier, killed writes of ``path`` left there. The folder of ``path``
+    must exist."""
     area = path.parent / INCOMPLETE_FOLDER
     _remove_leftovers(area, path.name)
-    while True:
-        area.mkdir(parents=True, exist_ok=True)
+    while True:  # another writer may remove the emptied area at any moment: then try again
         try:
+            area.mkdir(exist_ok=True)
             return create(area, f"{path.name}.")
-        except FileNotFoundError:  # another writer removed the empty area in between
-            continue
+        except (FileExistsError, FileNotFoundError):
+            if not path.parent.is_dir() or (area.exists() and not area.is_dir()):
+                raise  # not that race: no folder to write in, or a file where the area goes
 
 
 def _leave_incomplete_area(area: Path) -> None:

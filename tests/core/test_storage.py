@@ -91,3 +91,24 @@ def test_a_folder_is_staged_in_the_incomplete_area_and_renamed_whole(tmp_path):
     with atomic_folder(tmp_path / "again") as staging:
         (staging / "2.dcm").write_bytes(b"y")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again", "series"]
+
+
+def test_writers_in_one_folder_at_once_never_trip_over_the_shared_incomplete_area(tmp_path):
+    """Jobs write different files of one folder at the same time: one removing the emptied
+    ``.incomplete/`` while another looks into it or creates its temporary there is no error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write_many(worker: int) -> None:
+        for k in range(300):
+            atomic_write(tmp_path / f"w{worker}_{k}.bin", lambda handle: handle.write(b"x"))
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(write_many, range(6)))
+    assert len(list(tmp_path.glob("*.bin"))) == 6 * 300
+    assert not (tmp_path / INCOMPLETE_FOLDER).exists()
+
+
+def test_a_file_where_the_incomplete_area_goes_is_an_error_not_a_loop(tmp_path):
+    (tmp_path / INCOMPLETE_FOLDER).write_bytes(b"not a folder")
+    with pytest.raises(OSError, match=INCOMPLETE_FOLDER):
+        save_array(tmp_path / "image.npy", np.zeros(3))
