@@ -1,8 +1,10 @@
 """DnCNN (Zhang et al., 2017) as Usui et al. (2021) use it, and its HU scaling.
 
 The network: a 3x3 convolution with ReLU, ``depth - 2`` blocks of 3x3 convolution, batch
-normalisation and ReLU, and a last 3x3 convolution, every layer ``channels`` wide (the paper:
-20 layers, 64 filters). It predicts the noise; the output is the input minus that residual.
+normalisation and ReLU (convolution and ReLU where batch norm is merged into the convolutions,
+as in the authors' published networks), and a last 3x3 convolution, every layer ``channels``
+wide (the paper: 20 layers, 64 filters). It predicts the noise; the output is the input minus
+that residual.
 
 The module layout is KAIR's ``models/network_dncnn.py`` (``model.0`` head convolution,
 ``model.{2+3k}`` / ``model.{3+3k}`` body convolution / batch norm, last index the tail
@@ -32,20 +34,24 @@ BATCH_NORM_EPS = 1e-4
 
 
 class DnCNN(nn.Module):
-    """Residual denoiser: ``forward(x) = x - noise_estimate(x)``, input shape (N, 1, H, W)."""
+    """Residual denoiser: ``forward(x) = x - noise_estimate(x)``, input shape (N, 1, H, W).
 
-    def __init__(self, depth: int = 20, channels: int = 64):
+    ``batch_norm`` False gives the form the DnCNN authors publish their trained networks in
+    (:mod:`ldct.denoising.matconvnet`): batch normalisation merged into the convolutions, so the
+    body blocks are convolution and ReLU only (KAIR's layout without batch norm).
+    """
+
+    def __init__(self, depth: int = 20, channels: int = 64, batch_norm: bool = True):
         super().__init__()
         if depth < 3:
             raise ValueError(f"DnCNN depth must be at least 3, got {depth}")
-        self.depth, self.channels = depth, channels
+        self.depth, self.channels, self.batch_norm = depth, channels, batch_norm
         layers: list[nn.Module] = [nn.Conv2d(1, channels, 3, padding=1), nn.ReLU(inplace=True)]
         for _ in range(depth - 2):
-            layers += [
-                nn.Conv2d(channels, channels, 3, padding=1),
-                nn.BatchNorm2d(channels, eps=BATCH_NORM_EPS),
-                nn.ReLU(inplace=True),
-            ]
+            layers.append(nn.Conv2d(channels, channels, 3, padding=1))
+            if batch_norm:
+                layers.append(nn.BatchNorm2d(channels, eps=BATCH_NORM_EPS))
+            layers.append(nn.ReLU(inplace=True))
         layers.append(nn.Conv2d(channels, 1, 3, padding=1))
         self.model = nn.Sequential(*layers)
 
@@ -58,8 +64,11 @@ class DnCNN(nn.Module):
         return self.model[-1]
 
     @property
-    def architecture(self) -> dict[str, int]:
-        return {"depth": self.depth, "channels": self.channels}
+    def architecture(self) -> dict[str, int | bool]:
+        """The constructor's arguments as a checkpoint records them (``batch_norm`` only when
+        False, so that checkpoints of networks with batch norm keep their form)."""
+        shape: dict[str, int | bool] = {"depth": self.depth, "channels": self.channels}
+        return shape if self.batch_norm else {**shape, "batch_norm": False}
 
 
 def hu_to_network(hu: np.ndarray, window: HuWindow) -> np.ndarray:

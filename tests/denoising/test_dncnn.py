@@ -57,3 +57,21 @@ def test_plain_denoise_hu_keeps_shape_and_identity_model_returns_input():
     out = plain_denoise_hu(model, image, HuWindow(-1000, 1000), "cpu")
     assert out.shape == image.shape and out.dtype == np.float32
     np.testing.assert_allclose(out, image, atol=1e-3)
+
+
+def test_the_merged_batch_norm_form_has_convolutions_and_relus_only_and_keeps_it_on_disk(tmp_path):
+    """The form of the DnCNN authors' published networks: KAIR's layout without batch norm
+    (conv, ReLU, ..., conv at index 2 (depth - 1)); a checkpoint records and restores it."""
+    from ldct.denoising.checkpoints import load_model, save_checkpoint
+
+    model = DnCNN(depth=5, channels=3, batch_norm=False)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
+    assert len(model.model) == 2 * (5 - 1) + 1 and model.last_layer is model.model[8]
+    assert model.architecture == {"depth": 5, "channels": 3, "batch_norm": False}
+    assert DnCNN(depth=5, channels=3).architecture == {"depth": 5, "channels": 3}
+    save_checkpoint(tmp_path / "merged.pt", model)
+    loaded, _ = load_model(tmp_path / "merged.pt")
+    assert loaded.architecture == model.architecture
+    x = torch.rand(1, 1, 8, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), model.eval()(x))
