@@ -54,9 +54,10 @@ def _remove_leftovers(area: Path, name: str) -> None:
 
 
 def _claim_temporary(path: Path, create: Callable[[Path, str], Any]) -> Any:
-    """``create(area, prefix)`` a new temporary for ``path`` in its folder's incomplete area,
-    after removing what earlier, killed writes of ``path`` left there. The folder of ``path``
-    must exist."""
+    """``create(area, prefix)`` a new temporary for ``path`` in its folder's incomplete area
+    (the folder made if need be), after removing what earlier, killed writes of ``path`` left
+    there."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     area = path.parent / INCOMPLETE_FOLDER
     _remove_leftovers(area, path.name)
     while True:  # another writer may remove the emptied area at any moment: then try again
@@ -85,7 +86,6 @@ def atomic_write(path: str | os.PathLike, write) -> None:
     job writes a given path).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _claim_temporary(
         path, lambda area, prefix: tempfile.mkstemp(dir=area, prefix=prefix, suffix=".part")
     )
@@ -110,7 +110,6 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
     of ``path`` removes one that a killed process left behind.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(
         _claim_temporary(
             path, lambda area, prefix: tempfile.mkdtemp(dir=area, prefix=prefix, suffix=".part")

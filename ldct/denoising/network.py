@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -26,7 +26,6 @@ class NetworkDenoiser:
     ``window`` scaling) and torch ``device`` (``auto``, ``cpu`` or ``cuda``)."""
 
     model: DnCNN
-    info: dict[str, Any]
     hu_scaling: str
     window: HuWindow
     device: str
@@ -44,4 +43,4 @@ def load_network_denoiser(
     """The DnCNN of checkpoint ``model_path``; ``hu_scaling`` None takes the scaling the
     checkpoint records it was trained with, else ``window``."""
     model, info = load_model(model_path)
-    return NetworkDenoiser(model, info, hu_scaling or info.get("hu_scaling", "window"), window, device)
+    return NetworkDenoiser(model, hu_scaling or info.get("hu_scaling", "window"), window, device)

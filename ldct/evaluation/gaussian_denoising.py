@@ -30,11 +30,15 @@ def noisy_image(clean_u8: np.ndarray, sigma: float, seed: int) -> np.ndarray:
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
     """MATLAB's ``im2uint8`` of a [0, 1] image: clipped, times 255, rounded half away from 0."""
-    return np.floor(np.clip(np.asarray(image, dtype=np.float64), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    scaled = np.clip(np.asarray(image, dtype=np.float64), 0.0, 1.0) * 255.0
+    return np.floor(scaled + 0.5).astype(np.uint8)
 
 
-def denoised_psnr_db(model: DnCNN, clean_u8: np.ndarray, sigma: float, seed: int, device: str = "cpu") -> float:
-    """PSNR (dB, peak 255) of ``model``'s output on the seeded noisy ``clean_u8`` (module docstring)."""
+def denoised_psnr_db(
+    model: DnCNN, clean_u8: np.ndarray, sigma: float, seed: int, device: str = "cpu"
+) -> float:
+    """PSNR (dB, peak 255) of ``model``'s output on the seeded noisy ``clean_u8`` (module
+    docstring)."""
     noisy = noisy_image(clean_u8, sigma, seed)
     output = denoise_stack(model, noisy[None], window_scaling(UNIT_RANGE), device)[0]
     error = to_uint8(output).astype(np.float64) - np.asarray(clean_u8, dtype=np.float64)
