@@ -1,8 +1,8 @@
 """DnCNN inference: the folded, channels-last, batched path against the plain eval path.
 
-Both run the shipped 20-layer DnCNN (same weights) on the same stack of slices in float32 (no
-TF32 on a GPU), alternating, best of ``--repeats``; a float32 matrix product timed in the same run gives the machine's rate
-to compare with. Reports seconds per slice, the ratio, GFLOP/s, the share of the matmul rate,
+Both run the 20-layer DnCNN-B ldct trained itself (with batch norm; same weights) on the same
+stack of slices in float32 (no TF32 on a GPU), alternating, best of ``--repeats``; a float32
+matrix product timed in the same run gives the machine's rate to compare with. Reports seconds per slice, the ratio, GFLOP/s, the share of the matmul rate,
 and the largest difference between the two outputs in HU.
 
     python benchmarks/dncnn_inference.py [--images 4] [--rows 512] [--cols 512] [--device auto]
@@ -21,7 +21,7 @@ from ldct.denoising.checkpoints import load_model
 from ldct.denoising.dncnn import plain_denoise_hu
 from ldct.denoising.inference import denoise_stack, exact_float32
 from ldct.denoising.scaling import window_scaling
-from ldct.study.design import SHIPPED_CHECKPOINT
+from ldct.denoising.originals import LDCT_DNCNN_B
 from timing import dncnn_flops, interleaved, matmul_tflops, standalone
 
 WINDOW = HuWindow(-1000.0, 1000.0)
@@ -30,7 +30,7 @@ WINDOW = HuWindow(-1000.0, 1000.0)
 def measure(images: int, rows: int, cols: int, repeats: int, device: str) -> dict[str, Any]:
     """Seconds per slice of both paths, their ratio, rates and largest difference (HU)."""
     where = resolve_device(device)
-    model, _ = load_model(SHIPPED_CHECKPOINT)
+    model, _ = load_model(LDCT_DNCNN_B)
     stack = np.random.default_rng(0).normal(40, 200, (images, rows, cols)).astype(np.float32)
     outputs: dict[str, np.ndarray] = {}
 

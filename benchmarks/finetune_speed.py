@@ -1,8 +1,8 @@
 """DnCNN fine-tuning: ours (``ldct.training.finetune``) against a plain NCHW float32 training loop.
 
-Both fine-tune the shipped 20-layer DnCNN on the same CT-like 50 x 50 HU patch pairs with the
-default settings (batch 32, Adam, learning rate 1e-3), visit the patches in the same order and
-run the same number of steps, for each way the registry fine-tunes: ``last`` (dncnn_tra: ours
+Both fine-tune the 20-layer DnCNN-B ldct trained itself (with batch norm) on the same CT-like
+50 x 50 HU patch pairs with the default settings (batch 32, Adam, learning rate 1e-3), visit the
+patches in the same order and run the same number of steps, for each way the registry fine-tunes: ``last`` (dncnn_tra: ours
 computes the frozen layers' features once) and ``all`` (dncnn_full). Ours runs as the workflow
 does (channels_last, patches on the device once, the default ``precision: auto``); the plain loop
 copies each batch from NumPy, runs the whole network in NCHW float32 with PyTorch's default
@@ -28,7 +28,7 @@ from ldct.core.window import HuWindow
 from ldct.denoising.checkpoints import load_model
 from ldct.denoising.dncnn import hu_to_network
 from ldct.denoising.scaling import window_scaling
-from ldct.study.design import SHIPPED_CHECKPOINT
+from ldct.denoising.originals import LDCT_DNCNN_B
 from ldct.training.finetune import finetune, trainable_copy
 from timing import dncnn_flops, interleaved, standalone
 
@@ -73,7 +73,7 @@ def plain_loop(model: nn.Module, low: np.ndarray, full: np.ndarray, epochs: int,
 def measure(patches: int, epochs: int, repeats: int, device: str) -> dict[str, Any]:
     """Patches/s and last-epoch loss of ours and the plain loop, for each fine-tuned layer set."""
     where = resolve_device(device)
-    pretrained, _ = load_model(SHIPPED_CHECKPOINT)
+    pretrained, _ = load_model(LDCT_DNCNN_B)
     low_hu, full_hu = ct_like_patches(patches)
     # Ours holds out 5 % for validation, as the workflow does; both train on the same patches.
     is_validation = np.arange(patches) >= patches - max(1, patches // 20)

@@ -1,7 +1,7 @@
 """How much the number of CPU threads moves DnCNN results (results are bitwise the same for one
 thread count; docs/running.md, "Bitwise reruns and thread counts", quotes this).
 
-* inference: the shipped DnCNN on 4 CT-like 512 x 512 slices with 1 and with 2 torch threads;
+* inference: the DnCNN-B ldct trained itself on 4 CT-like 512 x 512 slices with 1 and with 2 torch threads;
 * fine-tuning: the last layer (dncnn_tra) and every layer (dncnn_full) for 4 epochs on 192
   CT-like patches, float32, with 1 and with 2 threads, then both fine-tuned networks on the same
   slices (and, for scale, how far each network moves the slices from its input).
@@ -23,7 +23,7 @@ from finetune_speed import SEED, SETTINGS, WINDOW, ct_like_patches
 from ldct.denoising.checkpoints import load_model
 from ldct.denoising.inference import denoise_stack
 from ldct.denoising.scaling import window_scaling
-from ldct.study.design import SHIPPED_CHECKPOINT
+from ldct.denoising.originals import LDCT_DNCNN_B
 from ldct.training.finetune import finetune
 
 
@@ -53,7 +53,7 @@ def difference(a: np.ndarray, b: np.ndarray) -> str:
 
 
 def main() -> None:
-    pretrained, _ = load_model(SHIPPED_CHECKPOINT)
+    pretrained, _ = load_model(LDCT_DNCNN_B)
     stack = slices()
     one, again, two = denoised(pretrained, stack, 1), denoised(pretrained, stack, 1), denoised(pretrained, stack, 2)
     print("| case | 1 thread, twice | 1 thread against 2: largest | mean |\n| --- | --- | --- | --- |")

@@ -4,6 +4,7 @@ import os
 from ldct.core.devices import usable_cpus
 from ldct.core.errors import LdctInputError
 from ldct.evaluation.metrics import METRIC_NAMES
+from ldct.io.pictures import picture_files
 from ldct.report.provenance import config_sha256, git_state, installed_versions
 from ldct.study.variants import STAGE_KEYS, StudyVariants, method_keys, read_variants
 from ldct.study.design import load_study
@@ -70,6 +71,12 @@ def stage_input(stage, path):
 def pretrained_checkpoint(wildcards):
     """The checkpoint the job's study imports its original DnCNN from."""
     return STUDIES.studies[STUDIES.name_of(wildcards.study)].pretrained_checkpoint
+
+
+def pretraining_pictures(wildcards):
+    """The pictures of the job's dncnn.pretrain.image_folder (none: the bundled ones)."""
+    folder = study_config(wildcards)["dncnn"]["pretrain"]["image_folder"]
+    return picture_files(folder) if folder else []
 
 
 def model_file(wildcards, method):

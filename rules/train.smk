@@ -2,6 +2,8 @@ if config["dncnn"]["pretrain"]["source"] == "train":
 
     rule pretrain_dncnn:
         """The original DnCNN: blind (DnCNN-B) or fixed-level Gaussian denoising of natural-image patches."""
+        input:
+            pictures=pretraining_pictures,
         output:
             model="results/{study}dncnn/pretrained/model.pt",
             epochs=report(
@@ -31,7 +33,7 @@ if config["dncnn"]["pretrain"]["source"] == "train":
 else:
 
     rule import_pretrained_dncnn:
-        """The original DnCNN from a checkpoint file: the shipped one or the user's."""
+        """The original DnCNN from a checkpoint file: a shipped one (the DnCNN authors' or ldct's) or the user's."""
         input:
             checkpoint=pretrained_checkpoint,
         output:
@@ -50,7 +52,7 @@ else:
         conda:
             "../envs/torch.yaml"
         params:
-            source=config["dncnn"]["pretrain"]["source"],
+            source=study_setting("dncnn", "pretrain", "source"),
         script:
             "../workflow_scripts/import_pretrained_dncnn.py"
 

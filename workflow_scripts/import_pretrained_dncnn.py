@@ -1,4 +1,4 @@
-"""Rule import_pretrained_dncnn: the original DnCNN from the shipped or the user's checkpoint."""
+"""Rule import_pretrained_dncnn: the original DnCNN from a shipped or the user's checkpoint."""
 
 from ldct.training.checkpoint_import import import_checkpoint
 from ldct.workflow import run_rule

@@ -32,7 +32,8 @@ DEFAULT_NOISE = {
 }
 DEFAULT_MTF_LP_PER_MM = {"mtf50": 0.35, "mtf10": 0.60}
 DEFAULT_HU_WINDOW = (-1000.0, 1000.0)
-#: Methods ``--method`` takes by name: the filters and the shipped original DnCNN.
+#: Methods ``--method`` takes by name: the filters and the study's default original DnCNN (the
+#: DnCNN authors' DnCNN-B).
 NAMED_METHODS = [name for name, entry in METHODS.items() if entry.kind == "filter"] + ["dncnn"]
 
 
@@ -80,8 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     denoise.add_argument(
         "--method", required=True, metavar="NAME_OR_MODEL",
-        help=f"a method name ({', '.join(NAMED_METHODS)}; dncnn is the shipped original DnCNN) "
-        "or a DnCNN checkpoint file, e.g. results/dncnn/dncnn_tra/model.pt from the study",
+        help=f"a method name ({', '.join(NAMED_METHODS)}; dncnn is the DnCNN authors' blind DnCNN-B, "
+        "the study's original DnCNN) or a DnCNN checkpoint file, e.g. "
+        "results/dncnn/dncnn_tra/model.pt from the study",
     )
     denoise.add_argument(
         "--param", action="append", type=_parameter, default=[], metavar="KEY=VALUE",
@@ -142,7 +144,7 @@ def _denoise(args: argparse.Namespace):
     if args.param:
         raise LdctInputError("--param: only the filters take parameters")
     if args.method == "dncnn":
-        from ldct.study.design import SHIPPED_CHECKPOINT as model
+        from ldct.denoising.originals import DEFAULT_ORIGINAL as model
     elif not model.is_file():
         raise LdctInputError(
             f"--method: '{args.method}' is neither one of {', '.join(NAMED_METHODS)} nor a file; "

@@ -2,8 +2,9 @@
 
 A checkpoint is a ``torch.save`` of ``{"format": CHECKPOINT_FORMAT, "architecture": {depth,
 channels}, "state_dict": ..., "info": {...}}``, written atomically. KAIR's published DnCNN
-weights (batch norm merged into the convolutions: ``model.0, model.2, ..., model.{2(depth-1)}``)
-and its training layout (batch norm present: keys equal ours) load too.
+weights (batch norm merged into the convolutions: ``model.0, model.2, ..., model.{2(depth-1)}``,
+the keys of :class:`DnCNN` without batch norm) and its training layout (batch norm present: keys
+equal ours) load too.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from torch import nn
 
 from ldct.core.errors import LdctInputError
 from ldct.core.storage import atomic_write
-from ldct.denoising.dncnn import BATCH_NORM_EPS, DnCNN
+from ldct.denoising.dncnn import DnCNN
 
 #: The format tag of this project's checkpoint files.
 CHECKPOINT_FORMAT = "ldct-dncnn-v1"
@@ -28,12 +29,13 @@ def save_torch(path: str | os.PathLike, payload: Any) -> None:
     atomic_write(path, lambda handle: torch.save(payload, handle))
 
 
-def convert_kair_state_dict(state: Mapping[str, torch.Tensor]) -> tuple[dict, dict[str, int]]:
+def convert_kair_state_dict(state: Mapping[str, torch.Tensor]) -> tuple[dict, dict[str, Any]]:
     """A KAIR ``network_dncnn`` state dict -> (state dict of :class:`DnCNN`, architecture).
 
-    Accepts KAIR's training layout (batch norm present: keys equal ours) and its published
-    layout with batch norm merged into the convolutions; merged models get identity batch
-    norms (weight 1, bias 0, mean 0, variance ``1 - eps``).
+    KAIR's training layout (batch norm present) and its published layout (batch norm merged
+    into the convolutions, as the DnCNN authors publish their networks) both have our keys: the
+    first loads as a DnCNN with batch norm, the second as one without (``batch_norm: False``),
+    so that fine-tuning the merged network trains convolutions only, as its authors' form is.
     """
     state = {key.removeprefix("module."): value for key, value in state.items()}
     conv_indices = sorted(
@@ -43,25 +45,10 @@ def convert_kair_state_dict(state: Mapping[str, torch.Tensor]) -> tuple[dict, di
     if not conv_indices or conv_indices[0] != 0:
         raise LdctInputError("not a DnCNN state dict: no 'model.0.weight' convolution")
     depth, channels = len(conv_indices), int(state["model.0.weight"].shape[0])
-    has_batch_norm = any(key.endswith("running_mean") for key in state)
-    if has_batch_norm:
-        return {key: value for key, value in state.items() if key.startswith("model.")}, {
-            "depth": depth,
-            "channels": channels,
-        }
-    converted: dict[str, torch.Tensor] = {}
-    ours = [0] + [2 + 3 * block for block in range(depth - 2)] + [3 * (depth - 2) + 2]
-    for theirs, our_index in zip(conv_indices, ours):
-        converted[f"model.{our_index}.weight"] = state[f"model.{theirs}.weight"]
-        converted[f"model.{our_index}.bias"] = state[f"model.{theirs}.bias"]
-    for block in range(depth - 2):
-        prefix = f"model.{3 + 3 * block}"
-        converted[f"{prefix}.weight"] = torch.ones(channels)
-        converted[f"{prefix}.bias"] = torch.zeros(channels)
-        converted[f"{prefix}.running_mean"] = torch.zeros(channels)
-        converted[f"{prefix}.running_var"] = torch.full((channels,), 1.0 - BATCH_NORM_EPS)
-        converted[f"{prefix}.num_batches_tracked"] = torch.tensor(0)
-    return converted, {"depth": depth, "channels": channels}
+    architecture: dict[str, Any] = {"depth": depth, "channels": channels}
+    if not any(key.endswith("running_mean") for key in state):
+        architecture["batch_norm"] = False
+    return {key: value for key, value in state.items() if key.startswith("model.")}, architecture
 
 
 def save_checkpoint(

@@ -112,6 +112,12 @@ def _check_old_keys(config: dict[str, Any]) -> None:
             "config key dncnn.hu_window: HU windows are now {low_hu, high_hu}; write "
             f"{{low_hu: {window[0]}, high_hu: {window[1]}}} instead of {window}"
         )
+    found, source = _lookup(config, "dncnn.pretrain.source")
+    if found and source == "shipped":
+        raise LdctInputError(
+            "config key dncnn.pretrain.source: 'shipped' is now 'ldct' (the DnCNN-B ldct trained "
+            "itself); the default, 'authors', is the DnCNN authors' own DnCNN-B"
+        )
     found, window = _lookup(config, "figures.window")
     if found and isinstance(window, dict) and {"level_hu", "width_hu"} <= set(window):
         level, width = window["level_hu"], window["width_hu"]

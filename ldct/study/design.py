@@ -17,15 +17,13 @@ from typing import Any, Mapping
 from ldct.core.doses import dose_label
 from ldct.core.errors import LdctInputError
 from ldct.core.methods import METHODS, Method, finetuned_among
+from ldct.denoising.originals import SHIPPED_FIXED_SIGMA, SHIPPED_ORIGINALS
+from ldct.io.pictures import picture_files
 from ldct.study.config import validate_config
 from ldct.study.sources import ImageSource, TciaSeries, image_sources
 
 #: Doses of the paper's profile figure (Fig. 4).
 PAPER_PROFILE_DOSES = (0.5, 0.1)
-#: The checkpoints of the original DnCNN that ship with ldct: DnCNN-B (blind, the default) and
-#: DnCNN-S at sigma 25 (dncnn.pretrain.noise: fixed).
-SHIPPED_CHECKPOINT = Path(__file__).parents[1] / "models" / "dncnn_blind.pt"
-SHIPPED_SIGMA25_CHECKPOINT = Path(__file__).parents[1] / "models" / "dncnn_sigma25.pt"
 
 
 @dataclass(frozen=True)
@@ -94,11 +92,12 @@ class Study:
 
     @property
     def pretrained_checkpoint(self) -> str:
-        """The checkpoint the original DnCNN is imported from: the user's or the shipped one."""
+        """The checkpoint the original DnCNN is imported from: the user's or a shipped one
+        (``dncnn.pretrain.source`` authors or ldct; not meant for source train)."""
         pretrain = self.config["dncnn"]["pretrain"]
         if pretrain["source"] == "file":
             return pretrain["checkpoint"]
-        return str(SHIPPED_CHECKPOINT if pretrain["noise"] == "blind" else SHIPPED_SIGMA25_CHECKPOINT)
+        return str(SHIPPED_ORIGINALS[pretrain["source"], pretrain["noise"]])
 
 
 def load_study(config: dict[str, Any], schema_path: str | Path) -> Study:
@@ -112,6 +111,7 @@ def load_study(config: dict[str, Any], schema_path: str | Path) -> Study:
     ]
     _check_split(config, sources, eval_images, train_images)
     _check_shipped_model(config)
+    _check_picture_folder(config)
     figure_image = config["figures"]["image"] or eval_images[0]
     if figure_image not in eval_images:
         raise LdctInputError(
@@ -188,13 +188,28 @@ def _check_split(
 
 
 def _check_shipped_model(config: dict[str, Any]) -> None:
-    """A shipped original DnCNN exists for the blind model and for sigma 25 only."""
+    """A shipped original DnCNN exists for the blind model and for sigma 25 only, and the
+    authors' networks have no batch norm whose statistics could be re-estimated."""
     pretrain = config["dncnn"]["pretrain"]
-    if pretrain["source"] == "shipped" and pretrain["noise"] == "fixed" and pretrain["noise_sigma"] != 25:
+    shipped = pretrain["source"] in ("authors", "ldct")
+    if shipped and pretrain["noise"] == "fixed" and pretrain["noise_sigma"] != SHIPPED_FIXED_SIGMA:
         raise LdctInputError(
-            f"config key dncnn.pretrain.noise_sigma: ldct ships a fixed-noise model for sigma 25 "
-            f"only, not {pretrain['noise_sigma']}; set dncnn.pretrain.source: train"
+            f"config key dncnn.pretrain.noise_sigma: ldct ships fixed-noise models for sigma "
+            f"{SHIPPED_FIXED_SIGMA} only, not {pretrain['noise_sigma']}; set dncnn.pretrain.source: train"
         )
+    if pretrain["source"] == "authors" and config["dncnn"]["finetune"]["batchnorm"] == "reestimate":
+        raise LdctInputError(
+            "config key dncnn.finetune.batchnorm: reestimate needs batch norms, and the authors' "
+            "DnCNN (dncnn.pretrain.source: authors) has them merged into its convolutions; use "
+            "frozen, or an original DnCNN with batch norm (source: ldct or train)"
+        )
+
+
+def _check_picture_folder(config: dict[str, Any]) -> None:
+    """A pretraining picture folder, where one is named for source train, holds pictures."""
+    pretrain = config["dncnn"]["pretrain"]
+    if pretrain["source"] == "train" and pretrain["image_folder"] is not None:
+        picture_files(pretrain["image_folder"])
 
 
 def _profile_doses(config: dict[str, Any]) -> list[float]:

@@ -165,8 +165,12 @@ def read_variants(path: str | Path, base_config: Mapping[str, Any]) -> list[Vari
                 f"may set {list(VARIABLE_SECTIONS)}"
             )
         source = value_at(changes, "dncnn.pretrain.source")
-        if source is not None and source != value_at(base_config, "dncnn.pretrain.source"):
-            raise LdctInputError(f"{where} ('{name}'): dncnn.pretrain.source is the same for every variant")
+        base_source = value_at(base_config, "dncnn.pretrain.source")
+        if source is not None and "train" in (source, base_source) and source != base_source:
+            raise LdctInputError(
+                f"{where} ('{name}'): dncnn.pretrain.source: every variant trains its original "
+                f"DnCNN or every variant imports one (the study's source is '{base_source}')"
+            )
         seen.add(name)
         variants.append(Variant(name, str(entry["reading"]), str(entry["why"]), changes))
     return variants

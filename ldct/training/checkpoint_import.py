@@ -1,5 +1,6 @@
-"""The original DnCNN from an existing checkpoint instead of pretraining: the shipped one, checked
-against its manifest, or a user's (ldct or KAIR format)."""
+"""The original DnCNN from an existing checkpoint instead of pretraining: a shipped one (the DnCNN
+authors' or ldct's own, :mod:`ldct.denoising.originals`), checked against its manifest, or a
+user's (ldct or KAIR format)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,13 @@ from ldct.denoising.checkpoints import load_model, save_checkpoint
 from ldct.training.loop import HISTORY_COLUMNS
 
 
+#: ``dncnn.pretrain.source`` values whose checkpoint ships with ldct.
+SHIPPED_SOURCES = ("authors", "ldct")
+
+
 def shipped_files(checkpoint: Path) -> tuple[Path, Path]:
-    """The manifest and epoch table that lie beside a shipped checkpoint."""
+    """The manifest and epoch table that lie beside a shipped checkpoint (the table only beside
+    the networks ldct trained: the authors' come without a training curve)."""
     return checkpoint.with_suffix(".json"), checkpoint.with_suffix(".epochs.tsv")
 
 
@@ -21,13 +27,14 @@ def import_checkpoint(
 ) -> None:
     """Write the pretrained model, its epoch table and manifest from an existing checkpoint.
 
-    ``source`` ``shipped``: the checkpoint's SHA-256 must match its manifest; the three
-    shipped files are copied. ``file``: an ldct or KAIR checkpoint is loaded (KAIR keys
-    converted) and saved in ldct's format, with an empty epoch table.
+    ``source`` ``authors`` or ``ldct`` (shipped): the checkpoint's SHA-256 must match its
+    manifest; checkpoint, manifest and epoch table are copied (an empty table where none ships).
+    ``file``: an ldct or KAIR checkpoint is loaded (KAIR keys converted) and saved in ldct's
+    format, with an empty epoch table.
     """
     checkpoint = Path(checkpoint)
     digest = file_sha256(checkpoint)
-    if source == "shipped":
+    if source in SHIPPED_SOURCES:
         manifest_file, epochs_file = shipped_files(checkpoint)
         manifest = load_json(manifest_file)
         if manifest["sha256"] != digest:
@@ -36,8 +43,11 @@ def import_checkpoint(
             )
         load_model(checkpoint)
         copy_file(checkpoint, model_path)
-        copy_file(epochs_file, epochs_path)
-        save_json(manifest_path, dict(manifest, source="shipped", path=str(checkpoint)))
+        if epochs_file.is_file():
+            copy_file(epochs_file, epochs_path)
+        else:
+            write_table(epochs_path, [], HISTORY_COLUMNS)
+        save_json(manifest_path, dict(manifest, source=source, path=str(checkpoint)))
         return
     model, info = load_model(checkpoint)
     save_checkpoint(model_path, model, info)

@@ -23,6 +23,11 @@ norm are recomputed on the training patches after training (:func:`reestimate_ba
 MATLAB's ``trainNetwork`` finalises them; ``frozen`` keeps what training left: the pretrained
 statistics where the batch norms are frozen (``last``), PyTorch's running averages of the
 training batches where they are trained (``all``).
+
+The DnCNN authors' networks (the study's default original) have their batch norms merged into
+the convolutions: ``all`` then trains every convolution's weights and bias, with no
+normalisation by batch statistics, and a ``batchnorm`` reading has nothing to act on
+(``reestimate`` is refused).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import torch
 from torch import nn
 
 from ldct.core.devices import available_memory_bytes, resolve_device
+from ldct.core.errors import LdctInputError
 from ldct.core.methods import FINETUNE_LAYERS
 from ldct.denoising.checkpoints import state_digest
 from ldct.denoising.dncnn import DnCNN
@@ -198,6 +204,11 @@ def finetune(
     """
     if settings["batchnorm"] not in BATCH_NORM_READINGS:
         raise ValueError(f"unknown batchnorm '{settings['batchnorm']}', expected one of {list(BATCH_NORM_READINGS)}")
+    if settings["batchnorm"] == "reestimate" and not pretrained.batch_norm:
+        raise LdctInputError(
+            "config key dncnn.finetune.batchnorm: reestimate needs batch norms, and this original "
+            "DnCNN has them merged into its convolutions (the DnCNN authors' form); use frozen"
+        )
     low, full = scaling.to_network(low_hu), scaling.to_network(full_hu)
     data_digest = hashlib.sha256(low.tobytes() + full.tobytes()).hexdigest()
     where = resolve_device(device)

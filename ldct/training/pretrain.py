@@ -1,7 +1,9 @@
 """The "original DnCNN": Gaussian denoising of natural images (Zhang et al., 2017).
 
 Training data are grayscale versions of the natural images that scikit-image bundles
-(``skimage.data``, no download), as floats in [0, 1]. Every step draws ``batch_size`` random
+(``skimage.data``, no download), as floats in [0, 1], or the pictures of a folder the user names
+(``image_folder``, for instance the DnCNN authors' 400 Train400 images; :mod:`ldct.io.pictures`).
+Every step draws ``batch_size`` random
 ``patch_size_px`` square patches, each under one of the 8 rotations/flips of the square, and adds
 white Gaussian noise; the network learns to remove it. ``noise: blind`` is DnCNN-B (the paper's
 network, MATLAB's ``denoisingNetwork("DnCNN")``): each patch's SD is drawn uniformly from
@@ -12,6 +14,7 @@ trained on.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -19,7 +22,9 @@ import torch
 from skimage import color, data, util
 
 from ldct.core.errors import LdctInputError
+from ldct.core.storage import file_sha256
 from ldct.denoising.dncnn import DnCNN
+from ldct.io.pictures import picture_files, read_picture
 from ldct.training.loop import Batch, TrainingSettings, batch_psnr_db, train
 
 #: ``skimage.data`` images that are photographs or scans of natural scenes and textures.
@@ -56,6 +61,26 @@ def load_natural_image(name: str) -> np.ndarray:
     if image.ndim == 3:
         image = color.rgb2gray(image)
     return util.img_as_float32(image)
+
+
+def training_images(settings: dict) -> tuple[list[np.ndarray], dict]:
+    """The training pictures of ``dncnn.pretrain`` settings (those of ``image_folder`` when set,
+    else the bundled ``images``) and what the manifest says of them."""
+    if settings["image_folder"] is None:
+        images = [load_natural_image(name) for name in settings["images"]]
+        return images, {
+            "source": "scikit-image skimage.data (grayscale, [0, 1])",
+            "trained_on": settings["images"],
+        }
+    files = picture_files(settings["image_folder"])
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + file_sha256(path).encode())
+    return [read_picture(path) for path in files], {
+        "source": f"the pictures of {settings['image_folder']} (grayscale, [0, 1])",
+        "pictures": len(files),
+        "pictures_sha256": digest.hexdigest(),
+    }
 
 
 def sample_patches(
@@ -153,7 +178,7 @@ def pretrain(
     trained on and how well it does on the held-out images (PSNR in dB, peak 1).
     """
     overlap = sorted(set(settings["images"]) & set(settings["held_out"]))
-    if overlap:
+    if settings["image_folder"] is None and overlap:
         raise ValueError(f"held-out images {overlap} are also trained on")
     training = TrainingSettings(
         epochs=settings["epochs"],
@@ -163,7 +188,7 @@ def pretrain(
         device=device,
         deterministic=settings["deterministic"],
     )
-    images = [load_natural_image(name) for name in settings["images"]]
+    images, data = training_images(settings)
     sigmas = sigma_range(settings)
     held_out = [load_natural_image(name) for name in settings["held_out"]]
     pairs = held_out_pairs(held_out, VALIDATION_SIGMA if sigmas[0] != sigmas[1] else sigmas[0], seed)
@@ -183,7 +208,7 @@ def pretrain(
         lambda net, where: held_out_psnr(net, pairs, where),
         training,
         checkpoint_path,
-        fingerprint_extra={"settings": settings, "seed": seed},
+        fingerprint_extra={"settings": settings, "seed": seed, "data": data},
         run_name="pretraining",
         settings_key="dncnn.pretrain",
     )
@@ -197,11 +222,7 @@ def pretrain(
         "settings": settings,
         "steps": settings["epochs"] * steps,
         "patches_seen": settings["epochs"] * steps * settings["batch_size"],
-        "data": {
-            "source": "scikit-image skimage.data (grayscale, [0, 1])",
-            "trained_on": settings["images"],
-            "held_out": settings["held_out"],
-        },
+        "data": {**data, "held_out": settings["held_out"]},
         "held_out_psnr_db": held_out_scores(model, held_out, seed),
         "published_dncnn_b_bsd68_psnr_db": PUBLISHED_DNCNN_B_BSD68_DB,
         "torch": torch.__version__,

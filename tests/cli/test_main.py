@@ -19,12 +19,12 @@ from ldct.core.window import HuWindow
 from ldct.denoising.checkpoints import load_model
 from ldct.denoising.filters import gaussian
 from ldct.denoising.inference import denoise_stack
+from ldct.denoising.originals import DEFAULT_ORIGINAL
 from ldct.denoising.scaling import window_scaling
 from ldct.io.dicom_read import embedded_dicom_path
 from ldct.io.hu import to_hu_with_fill
 from ldct.simulation.low_dose import NoiseSettings, simulate_low_dose, simulation_seed
 from ldct.simulation.mtf import parametric_mtf
-from ldct.study.design import SHIPPED_CHECKPOINT
 
 KITS = ["abdominal_ct/kits_00072/1-011.dcm", "abdominal_ct/kits_00072/1-012.dcm"]
 #: Tags a derived series keeps from its input, slice by slice.
@@ -96,18 +96,19 @@ def test_simulate_then_denoise_round_trip(tmp_path):
         assert "truncate_sd=4.0" in derived.DerivationDescription
 
 
-def test_the_shipped_dncnn_denoises_a_series_by_name(tmp_path):
-    """--method dncnn is the shipped original network, run as in memory on the whole slice."""
+def test_the_authors_dncnn_denoises_a_series_by_name(tmp_path):
+    """--method dncnn is the study's original network, the DnCNN authors' DnCNN-B, run as in
+    memory on the whole slice."""
     inputs = series_folder(tmp_path / "full", KITS[:1])
     denoised = tmp_path / "denoised"
     assert main(["denoise", "--method", "dncnn", "--device", "cpu", "--quiet", str(inputs), str(denoised)]) == 0
-    ((source, derived),) = check_derived_series(inputs, denoised, "DnCNN dncnn_blind")
+    ((source, derived),) = check_derived_series(inputs, denoised, "DnCNN authors_dncnn_b")
     hu, kept = to_hu_with_fill(source, source.pixel_array)
-    model, _ = load_model(SHIPPED_CHECKPOINT)
+    model, _ = load_model(DEFAULT_ORIGINAL)
     expected = denoise_stack(model, hu[None], window_scaling(HuWindow(*DEFAULT_HU_WINDOW)), "cpu")[0]
     within_one_stored_unit(derived, expected, kept)
     assert np.abs(hu_of(derived) - hu_of(source))[~kept].mean() > 1.0
-    assert "SHA-256 64bf47044ad177cc" in derived.DerivationDescription
+    assert "SHA-256 9eb166dc0cf8bba2" in derived.DerivationDescription
 
 
 def test_the_defaults_are_the_studys(tmp_path):

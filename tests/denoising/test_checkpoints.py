@@ -53,7 +53,9 @@ def test_kair_state_dict_loads_and_gives_the_same_output(tmp_path, batch_norm):
     path = tmp_path / "dncnn_25.pth"
     torch.save(kair.state_dict(), path)
     ours, info = load_model(path)
-    assert ours.architecture == {"depth": 6, "channels": 12}
+    merged = {} if batch_norm else {"batch_norm": False}  # merged form: no batch norm to train
+    assert ours.architecture == {"depth": 6, "channels": 12, **merged}
+    assert ours.batch_norm is batch_norm
     assert "KAIR" in info["converted_from"]
     x = torch.rand(2, 1, 33, 29)
     with torch.no_grad():

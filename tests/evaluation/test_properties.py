@@ -305,7 +305,7 @@ KEY_PATHS = key_paths(validate_config(copy.deepcopy(DEFAULT_CONFIG), SCHEMA))
 #: Words a user might type: enum values of the schema, image ids and patterns, method names.
 WORDS = [
     "embedded", "local_dicom", "tcia", "parametric", "table", "quantum", "paper", "total", "added",
-    "mtf2", "fbp", "measure", "shipped", "train", "file", "blind", "fixed", "window", "minmax",
+    "mtf2", "fbp", "measure", "authors", "ldct", "train", "file", "blind", "fixed", "window", "minmax",
     "auto", "cpu", "cuda", "abdomen", "kits_*", "kits_01", "cmb_01", "dncnn", "median", "gaussian",
 ]
 numbers = st.one_of(

@@ -20,7 +20,7 @@ from ldct.report.provenance import (
     installed_versions,
     shown_path,
 )
-from ldct.study.design import SHIPPED_CHECKPOINT
+from ldct.denoising.originals import DEFAULT_ORIGINAL
 
 #: The software provenance.json must name.
 REQUIRED_SOFTWARE = {
@@ -94,10 +94,10 @@ def test_input_checksums_name_shipped_files_relative_to_the_package(tmp_path):
     image = tmp_path / "image.npy"
     image.write_bytes(b"\x93NUMPY")
     assert input_checksums([str(image)]) == {str(image): sha256_of(image)}
-    shipped = "ldct/models/dncnn_blind.pt"
-    assert shown_path(SHIPPED_CHECKPOINT) == shipped
-    assert input_checksums([SHIPPED_CHECKPOINT]) == {shipped: sha256_of(SHIPPED_CHECKPOINT)}
-    assert (PACKAGE.parent / shipped).resolve() == SHIPPED_CHECKPOINT.resolve()
+    shipped = "ldct/models/authors_dncnn_b.pt"
+    assert shown_path(DEFAULT_ORIGINAL) == shipped
+    assert input_checksums([DEFAULT_ORIGINAL]) == {shipped: sha256_of(DEFAULT_ORIGINAL)}
+    assert (PACKAGE.parent / shipped).resolve() == DEFAULT_ORIGINAL.resolve()
 
 
 def check_provenance(workdir: Path) -> None:

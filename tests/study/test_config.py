@@ -40,7 +40,7 @@ def test_minimal_config_gets_every_default():
     assert config["figures"]["window"] == {"low_hu": -160, "high_hu": 240}
     assert config["noise"]["law"] == "paper"
     assert config["stats"]["reference"] == "dncnn"
-    assert config["dncnn"]["pretrain"]["source"] == "shipped"
+    assert config["dncnn"]["pretrain"]["source"] == "authors"
     assert config["dncnn"]["finetune"]["learning_rate"] == 0.001
 
 
@@ -125,6 +125,13 @@ def test_old_window_shapes_say_how_to_write_them_now():
         validated({"figures": {"window": {"level_hu": 40, "width_hu": 400}}})
     assert "config key figures.window" in str(error.value)
     assert "{low_hu: -160, high_hu: 240}" in str(error.value)
+
+
+def test_the_old_shipped_source_says_what_it_is_called_now():
+    """source: shipped of an earlier ldct was ldct's own DnCNN-B, now source: ldct."""
+    with pytest.raises(LdctInputError) as error:
+        validated({"dncnn": {"pretrain": {"source": "shipped"}}})
+    assert str(error.value).startswith("config key dncnn.pretrain.source: 'shipped' is now 'ldct'")
 
 
 def test_registered_methods_and_their_parameters_are_the_schema():

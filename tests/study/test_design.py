@@ -11,7 +11,8 @@ import yaml
 
 from conftest import REPO
 from ldct.core.errors import LdctInputError
-from ldct.study.design import SHIPPED_CHECKPOINT, load_study
+from ldct.denoising.originals import DEFAULT_ORIGINAL
+from ldct.study.design import load_study
 
 SCHEMA = REPO / "config" / "schema.yaml"
 DEFAULT = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
@@ -43,7 +44,7 @@ def test_default_study():
     assert default.figure_image == "abdomen"
     assert default.sources["abdomen"].text == "explicit_VR-UN.dcm"
     assert default.sources["abdomen"].dicom.endswith("explicit_VR-UN.dcm")
-    assert default.pretrained_checkpoint == str(SHIPPED_CHECKPOINT)
+    assert default.pretrained_checkpoint == str(DEFAULT_ORIGINAL)
 
 
 def test_method_facts_come_from_the_registry():
@@ -109,6 +110,48 @@ def test_what_needs_the_images_is_checked_when_the_study_is_built(change, messag
     with pytest.raises(LdctInputError) as error:
         study(change)
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "source, noise, name",
+    [
+        ("authors", "blind", "authors_dncnn_b.pt"),
+        ("authors", "fixed", "authors_dncnn_s25.pt"),
+        ("ldct", "blind", "dncnn_blind.pt"),
+        ("ldct", "fixed", "dncnn_sigma25.pt"),
+    ],
+)
+def test_each_shipped_original_dncnn_is_chosen_by_source_and_noise(source, noise, name):
+    chosen = study({"dncnn": {"pretrain": {"source": source, "noise": noise}}}).pretrained_checkpoint
+    assert chosen == str(REPO / "ldct" / "models" / name)
+
+
+@pytest.mark.parametrize(
+    "pretrain, finetune, message",
+    [
+        (
+            {"source": "authors", "noise": "fixed", "noise_sigma": 15}, {},
+            "config key dncnn.pretrain.noise_sigma: ldct ships fixed-noise models for sigma 25 only, not 15",
+        ),
+        (
+            {"source": "authors"}, {"batchnorm": "reestimate"},
+            "config key dncnn.finetune.batchnorm: reestimate needs batch norms",
+        ),
+        (
+            {"source": "train", "image_folder": "/no/such/pictures"}, {},
+            "config key dncnn.pretrain.image_folder: '/no/such/pictures' is not a folder",
+        ),
+    ],
+)
+def test_original_dncnn_settings_that_cannot_work_are_refused(pretrain, finetune, message):
+    with pytest.raises(LdctInputError) as error:
+        study({"dncnn": {"pretrain": pretrain, "finetune": finetune}})
+    assert str(error.value).startswith(message)
+
+
+def test_ldcts_own_network_may_have_its_batch_norms_reestimated():
+    change = {"dncnn": {"pretrain": {"source": "ldct"}, "finetune": {"batchnorm": "reestimate"}}}
+    assert study(change).config["dncnn"]["finetune"]["batchnorm"] == "reestimate"
 
 
 def test_a_patient_is_never_on_both_sides_of_the_split():

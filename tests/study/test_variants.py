@@ -68,7 +68,7 @@ def test_shipped_variants_file_declares_each_open_reading_alone():
     }
     assert changed == {
         "noise.law", "noise.multiplier_applies_to", "noise.full_dose_sigma_hu", "noise.spectrum",
-        "dncnn.hu_scaling", "dncnn.finetune.batchnorm",
+        "dncnn.hu_scaling", "dncnn.pretrain.noise",
     }
     assert all(v.why and v.reading for v in declared)
 
@@ -124,6 +124,21 @@ def test_bad_variants_are_refused_with_one_message(tmp_path, entries, message):
     with pytest.raises(LdctInputError, match="v.yaml") as error:
         studies(tmp_path, entries)
     assert message in str(error.value)
+
+
+def test_a_variant_may_import_another_original_dncnn_but_not_train_one(tmp_path):
+    """The default study imports the authors' DnCNN-B; a variant may import ldct's own (same
+    import rule), not train one (a rule the default study's DAG does not have)."""
+    config = merged(yaml.safe_load((REPO / "config" / "config.yaml").read_text()),
+                    {"sensitivity": {"variants_file": str(tmp_path / "v.yaml")}})
+    study = load_study(config, SCHEMA)
+    ldct_own = variant("ldct_own", {"dncnn": {"pretrain": {"source": "ldct"}}})
+    variants = StudyVariants(config, study, read_variants(write_variants(tmp_path / "v.yaml", [ldct_own]), config), SCHEMA)
+    assert variants.studies["ldct_own"].pretrained_checkpoint.endswith("dncnn_blind.pt")
+    assert variants.owner("ldct_own", STAGE_KEYS["pretrained"]) == "sensitivity/ldct_own/"
+    trained = variant("trained", {"dncnn": {"pretrain": {"source": "train"}}})
+    with pytest.raises(LdctInputError, match="every variant trains its original DnCNN or every variant imports one"):
+        read_variants(write_variants(tmp_path / "v.yaml", [trained]), config)
 
 
 def test_a_variant_that_changes_nothing_or_breaks_the_schema_is_refused(tmp_path):
@@ -190,9 +205,10 @@ def test_dry_run_shares_every_job_whose_inputs_do_not_change(tmp_path):
     noise_owners = 5  # the default and the four noise variants
     assert counts["simulate"] == noise_owners * slices_doses
     assert counts["patches"] == noise_owners
-    assert counts["mtf_curve"] == 1 and counts["pretrain_dncnn"] == 1
-    # 7 methods per noise owner, the 3 CNNs again for the HU scaling, the 2 fine-tuned for BN.
-    assert counts["denoise"] == (noise_owners * 7 + 3 + 2) * doses
+    # The tiny config trains its original DnCNN: DnCNN-B, and DnCNN-S for dncnn_s25.
+    assert counts["mtf_curve"] == 1 and counts["pretrain_dncnn"] == 2
+    # 7 methods per noise owner, the 3 CNNs again for the HU scaling and for DnCNN-S.
+    assert counts["denoise"] == (noise_owners * 7 + 3 + 3) * doses
     assert counts["finetune_dncnn"] == 2 * (noise_owners + 2)
     assert counts["claims"] == counts["stats"] == 7
 

@@ -1,9 +1,10 @@
-"""The original DnCNN from a checkpoint: the shipped one only when it matches its manifest, and a
-user's converted to ldct's format with a manifest of its own."""
+"""The original DnCNN from a checkpoint: a shipped one (the authors' or ldct's) only when it matches
+its manifest, and a user's converted to ldct's format with a manifest of its own."""
 
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -12,7 +13,7 @@ from ldct.core.errors import LdctInputError
 from ldct.core.storage import file_sha256, load_json, read_table, save_json
 from ldct.denoising.checkpoints import load_model, save_checkpoint
 from ldct.denoising.dncnn import DnCNN
-from ldct.study.design import SHIPPED_CHECKPOINT
+from ldct.denoising.originals import DEFAULT_ORIGINAL, LDCT_DNCNN_B
 from ldct.training.checkpoint_import import import_checkpoint, shipped_files
 
 
@@ -20,23 +21,35 @@ def outputs(folder):
     return [str(folder / name) for name in ("model.pt", "epochs.tsv", "manifest.json")]
 
 
-def test_the_shipped_checkpoint_is_copied_with_its_table_and_manifest(tmp_path):
+def test_ldcts_shipped_checkpoint_is_copied_with_its_table_and_manifest(tmp_path):
     model, epochs, manifest = outputs(tmp_path)
-    import_checkpoint("shipped", str(SHIPPED_CHECKPOINT), model, epochs, manifest)
-    assert file_sha256(model) == file_sha256(SHIPPED_CHECKPOINT) == load_json(manifest)["sha256"]
-    assert load_json(manifest)["source"] == "shipped"
-    assert read_table(epochs) == read_table(shipped_files(SHIPPED_CHECKPOINT)[1])
+    import_checkpoint("ldct", str(LDCT_DNCNN_B), model, epochs, manifest)
+    assert file_sha256(model) == file_sha256(LDCT_DNCNN_B) == load_json(manifest)["sha256"]
+    assert load_json(manifest)["source"] == "ldct"
+    assert len(read_table(epochs)) == 24
+    assert read_table(epochs) == read_table(shipped_files(LDCT_DNCNN_B)[1])
+
+
+def test_the_authors_network_is_copied_with_an_empty_epoch_table(tmp_path):
+    """The authors' DnCNN-B ships without a training curve: the table has the columns only."""
+    model, epochs, manifest = outputs(tmp_path)
+    import_checkpoint("authors", str(DEFAULT_ORIGINAL), model, epochs, manifest)
+    recorded = load_json(manifest)
+    assert file_sha256(model) == file_sha256(DEFAULT_ORIGINAL) == recorded["sha256"]
+    assert recorded["source"] == "authors" and recorded["source_path"] == "model/GD_Gray_Blind.mat"
+    assert read_table(epochs) == [] and Path(epochs).read_text().startswith("epoch\t")
+    assert load_model(model)[0].architecture == {"depth": 20, "channels": 64, "batch_norm": False}
 
 
 def test_a_shipped_checkpoint_that_differs_from_its_manifest_is_refused(tmp_path):
-    copy = tmp_path / "shipped" / SHIPPED_CHECKPOINT.name
+    copy = tmp_path / "shipped" / LDCT_DNCNN_B.name
     copy.parent.mkdir()
-    shutil.copy(SHIPPED_CHECKPOINT, copy)
-    manifest_file, epochs_file = shipped_files(SHIPPED_CHECKPOINT)
+    shutil.copy(LDCT_DNCNN_B, copy)
+    manifest_file, epochs_file = shipped_files(LDCT_DNCNN_B)
     save_json(shipped_files(copy)[0], dict(load_json(manifest_file), sha256="0" * 64))
     shutil.copy(epochs_file, shipped_files(copy)[1])
     with pytest.raises(LdctInputError, match=f"{copy}: SHA-256 .* differs from its manifest"):
-        import_checkpoint("shipped", str(copy), *outputs(tmp_path))
+        import_checkpoint("ldct", str(copy), *outputs(tmp_path))
     assert not (tmp_path / "model.pt").exists()
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from ldct.core.errors import LdctInputError
 from ldct.core.window import HuWindow
 from ldct.denoising.dncnn import DnCNN
 from ldct.denoising.scaling import window_scaling
@@ -201,3 +202,34 @@ def test_an_unknown_batch_norm_reading_is_refused(tmp_path):
             pretrained_model(), "dncnn_tra", "last", low, full, is_validation, WINDOW,
             {**SETTINGS, "batchnorm": "moving"}, 11, str(tmp_path / "x.ckpt"), "cpu",
         )
+
+
+def merged_model() -> DnCNN:
+    """A network in the DnCNN authors' form: batch norm merged into the convolutions."""
+    torch.manual_seed(0)
+    return DnCNN(depth=5, channels=8, batch_norm=False).eval()
+
+
+@pytest.mark.parametrize("variant", ["dncnn_tra", "dncnn_full"])
+def test_the_authors_form_fine_tunes_its_convolutions(tmp_path, variant):
+    """dncnn_tra changes the last convolution only; dncnn_full every convolution's weights and
+    bias (there are no batch-norm parameters or statistics to change)."""
+    low, full, is_validation = ct_patches()
+    model, history = finetune(
+        merged_model(), variant, LAYERS[variant], low, full, is_validation, WINDOW, SETTINGS, 11,
+        str(tmp_path / "merged.ckpt"), "cpu",
+    )
+    assert model.architecture == {"depth": 5, "channels": 8, "batch_norm": False}
+    everything = set(merged_model().state_dict())
+    assert changed(merged_model(), model) == ({"model.8.weight", "model.8.bias"} if variant == "dncnn_tra" else everything)
+    assert len(history) == SETTINGS["epochs"]
+
+
+def test_reestimating_the_batch_norms_of_a_network_without_them_is_refused(tmp_path):
+    low, full, is_validation = ct_patches()
+    with pytest.raises(LdctInputError, match=r"^config key dncnn.finetune.batchnorm: reestimate needs batch norms"):
+        finetune(
+            merged_model(), "dncnn_full", "all", low, full, is_validation, WINDOW,
+            {**SETTINGS, "batchnorm": "reestimate"}, 11, str(tmp_path / "x.ckpt"), "cpu",
+        )
+    assert not (tmp_path / "x.ckpt").exists()

@@ -297,7 +297,7 @@ def test_pretraining_and_fine_tuning_name_their_run_and_config_section(tmp_path)
     from ldct.training.pretrain import pretrain
 
     settings = {
-        "images": ["moon"], "held_out": ["camera"], "patch_size_px": 16, "noise": "fixed",
+        "images": ["moon"], "image_folder": None, "held_out": ["camera"], "patch_size_px": 16, "noise": "fixed",
         "noise_sigma": 25, "blind_sigma_range": [0, 55], "depth": 3, "channels": 4, "epochs": 1,
         "steps_per_epoch": 3, "batch_size": 2, "learning_rate": 1e30, "lr_milestones": [],
         "precision": "float32", "deterministic": True,

@@ -1,6 +1,8 @@
-"""The original DnCNNs that ship with ldct: intact, and real denoisers of natural images.
+"""The original DnCNNs ldct trained itself and ships for comparison: intact, and real denoisers of
+natural images (the DnCNN authors' networks, the default, are tested in
+tests/denoising/test_matconvnet.py).
 
-``dncnn_blind`` (DnCNN-B, the default) must gain at least 7 dB at sigma 25 and 4 dB at sigma 15
+``dncnn_blind`` (DnCNN-B) must gain at least 7 dB at sigma 25 and 4 dB at sigma 15
 (of 255) on images it never saw, and adapt to the noise level; ``dncnn_sigma25`` (DnCNN-S) at
 least 7 dB at sigma 25. Every gain is measured here again, with noise the manifests' numbers
 were not measured on, and PSNR computed independently of ldct.
@@ -15,11 +17,11 @@ from scipy import ndimage
 
 from ldct.core.storage import file_sha256, load_json, read_table
 from ldct.denoising.checkpoints import load_model
-from ldct.study.design import SHIPPED_CHECKPOINT, SHIPPED_SIGMA25_CHECKPOINT
+from ldct.denoising.originals import SHIPPED_ORIGINALS
 from ldct.training.checkpoint_import import shipped_files
 from ldct.training.pretrain import NATURAL_IMAGES, load_natural_image
 
-MODELS = {"blind": SHIPPED_CHECKPOINT, "sigma25": SHIPPED_SIGMA25_CHECKPOINT}
+MODELS = {"blind": SHIPPED_ORIGINALS["ldct", "blind"], "sigma25": SHIPPED_ORIGINALS["ldct", "fixed"]}
 
 
 def psnr(estimate: np.ndarray, reference: np.ndarray) -> float:
