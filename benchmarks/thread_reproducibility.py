@@ -57,7 +57,7 @@ def main() -> None:
     stack = slices()
     one, again, two = denoised(pretrained, stack, 1), denoised(pretrained, stack, 1), denoised(pretrained, stack, 2)
     print("| case | 1 thread, twice | 1 thread against 2: largest | mean |\n| --- | --- | --- | --- |")
-    print(f"| inference, shipped DnCNN | {difference(again, one)} | {difference(two, one)} | "
+    print(f"| inference, ldct's DnCNN-B | {difference(again, one)} | {difference(two, one)} | "
           f"{np.abs(two - one).mean():.2e} HU |")
     for layers in ("last", "all"):
         runs = {name: fine_tuned(pretrained, layers, threads) for name, threads in (("1", 1), ("2", 2), ("again", 1))}

@@ -227,3 +227,6 @@ def test_training_curves_accept_an_imported_model_without_history():
     loss_axis, psnr_axis = figure.axes
     assert len(loss_axis.get_lines()) == 2 and len(loss_axis.get_lines()[0].get_xdata()) == 0
     assert np.isnan(psnr_axis.get_lines()[2].get_ydata()[0])
+    labels = figure.legends[0].get_texts()
+    assert [text.get_text() for text in labels][:2] == ["imported: imported, no training curve", "DnCNN_Tra"]
+    assert psnr_axis.get_lines()[3].get_marker() == "_"  # one epoch's input PSNR still shows

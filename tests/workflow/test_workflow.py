@@ -335,6 +335,48 @@ def test_kair_checkpoint_named_in_config_becomes_the_original_dncnn(tmp_path):
 
 
 @pytest.mark.slow
+def test_the_authors_dncnn_b_is_imported_and_named_in_the_provenance(tmp_path):
+    """The default source on the tiny config: the shipped conversion, checked and copied, with an
+    empty epoch table (the authors publish no training curve), its SHA-256 in provenance.json."""
+    import json
+
+    from ldct.core.storage import file_sha256
+    from ldct.denoising.originals import DEFAULT_ORIGINAL
+
+    workdir = make_workdir(tmp_path, REPO / "config" / "test.yaml")
+    (workdir / "config" / "authors.yaml").write_text(yaml.safe_dump({"dncnn": {"pretrain": {"source": "authors"}}}))
+    snakemake(workdir, "--configfile", "config/test.yaml", "config/authors.yaml", "--cores", "1",
+              "results/provenance.json")
+    expected = json.loads(DEFAULT_ORIGINAL.with_suffix(".json").read_text())["sha256"]
+    assert file_sha256(workdir / "results/dncnn/pretrained/model.pt") == expected
+    assert read_table(workdir / "results/dncnn/pretrained/epochs.tsv") == []
+    assert json.loads((workdir / "results/dncnn/pretrained/manifest.json").read_text())["source"] == "authors"
+    checkpoints = json.loads((workdir / "results/provenance.json").read_text())["inputs"]["checkpoints"]
+    assert checkpoints["ldct/models/authors_dncnn_b.pt"] == expected
+
+
+@pytest.mark.slow
+def test_pretraining_on_a_picture_folder_reruns_when_a_picture_changes(tmp_path):
+    from skimage import io
+
+    workdir = make_workdir(tmp_path, REPO / "config" / "test.yaml")
+    pictures = workdir / "pictures"
+    pictures.mkdir()
+    rng = np.random.default_rng(1)
+    for name in ("a.png", "b.png"):
+        io.imsave(pictures / name, rng.integers(0, 256, (48, 48), dtype=np.uint8), check_contrast=False)
+    (workdir / "config" / "folder.yaml").write_text(yaml.safe_dump({"dncnn": {"pretrain": {"image_folder": "pictures"}}}))
+    args = ["--configfile", "config/test.yaml", "config/folder.yaml", "--cores", "1"]
+    snakemake(workdir, *args, "results/dncnn/pretrained/model.pt")
+    manifest = yaml.safe_load((workdir / "results/dncnn/pretrained/manifest.json").read_text())
+    assert manifest["data"]["pictures"] == 2
+    assert job_counts(snakemake(workdir, *args, "-n", "results/dncnn/pretrained/model.pt").stdout) == {}
+    os.utime(pictures / "b.png", (os.path.getmtime(pictures / "b.png") + 10,) * 2)
+    rerun = job_counts(snakemake(workdir, *args, "-n", "results/dncnn/pretrained/model.pt").stdout)
+    assert rerun == {"pretrain_dncnn": 1}
+
+
+@pytest.mark.slow
 def test_changing_the_cnn_hu_window_reruns_only_cnn_jobs(tiny_study):
     """dncnn.hu_window: fine-tuning and CNN denoising rerun; filters, patches, pretraining do not."""
     dry = dry_run_with(tiny_study, "dncnn", {"hu_window": {"low_hu": -1024, "high_hu": 1024}})

@@ -15,17 +15,20 @@ def plot_training_curves(histories: Mapping[str, Sequence[Mapping[str, str]]]) -
     """Loss (log scale) and validation PSNR against epoch for each named history.
 
     A history is the rows of an epochs.tsv (epoch, loss in (network units)^2, val_psnr_db
-    and val_input_psnr_db in dB). The dotted line of a run is the PSNR of its validation
-    inputs before denoising.
+    and val_input_psnr_db in dB). The dotted line of a run (a dash at each epoch, so that a
+    single epoch shows) is the PSNR of its validation inputs before denoising. A run without
+    rows (an imported network, such as the DnCNN authors') is named in the legend as such.
     """
     figure, (loss_axis, psnr_axis) = plt.subplots(1, 2, figsize=(10.5, 4.0), layout="constrained")
     colours = plt.get_cmap("tab10").colors
     for colour, (name, rows) in zip(colours, histories.items()):
         epoch = np.array([int(row["epoch"]) for row in rows])
-        loss_axis.plot(epoch, [table_number(row["loss"]) for row in rows], color=colour, marker=".", label=name)
-        psnr_axis.plot(epoch, [table_number(row["val_psnr_db"]) for row in rows], color=colour, marker=".", label=name)
-        psnr_axis.plot(epoch, [table_number(row["val_input_psnr_db"]) for row in rows], color=colour, linestyle=":")
-    psnr_axis.plot([], [], color="grey", linestyle=":", label="input, before denoising")
+        label = name if rows else f"{name}: imported, no training curve"
+        loss_axis.plot(epoch, [table_number(row["loss"]) for row in rows], color=colour, marker=".", label=label)
+        psnr_axis.plot(epoch, [table_number(row["val_psnr_db"]) for row in rows], color=colour, marker=".", label=label)
+        psnr_axis.plot(epoch, [table_number(row["val_input_psnr_db"]) for row in rows], color=colour,
+                       linestyle=":", marker="_", markersize=14)
+    psnr_axis.plot([], [], color="grey", linestyle=":", marker="_", markersize=14, label="input, before denoising")
     loss_axis.set_yscale("log")
     loss_axis.set_xlabel("epoch")
     loss_axis.set_ylabel("training loss, MSE (network units²)")
