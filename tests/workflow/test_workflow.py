@@ -312,7 +312,7 @@ def test_cnn_methods_change_the_image_and_record_their_model(tiny_study):
 @pytest.mark.slow
 def test_kair_checkpoint_named_in_config_becomes_the_original_dncnn(tmp_path):
     import torch
-    from test_checkpoints import kair_dncnn
+    from denoising.test_checkpoints import kair_dncnn
 
     from ldct.core.storage import file_sha256
     from ldct.denoising.checkpoints import load_model
@@ -371,7 +371,9 @@ def test_pretraining_on_a_picture_folder_reruns_when_a_picture_changes(tmp_path)
     manifest = yaml.safe_load((workdir / "results/dncnn/pretrained/manifest.json").read_text())
     assert manifest["data"]["pictures"] == 2
     assert job_counts(snakemake(workdir, *args, "-n", "results/dncnn/pretrained/model.pt").stdout) == {}
-    os.utime(pictures / "b.png", (os.path.getmtime(pictures / "b.png") + 10,) * 2)
+    io.imsave(pictures / "b.png", np.zeros((48, 48), dtype=np.uint8), check_contrast=False)
+    later = os.path.getmtime(workdir / "results/dncnn/pretrained/model.pt") + 10
+    os.utime(pictures / "b.png", (later, later))  # newer than the model, whatever the clock's grain
     rerun = job_counts(snakemake(workdir, *args, "-n", "results/dncnn/pretrained/model.pt").stdout)
     assert rerun == {"pretrain_dncnn": 1}
 
