@@ -3,7 +3,8 @@
 A folder given as ``dncnn.pretrain.image_folder`` holds pictures such as the DnCNN authors'
 Train400 (400 gray 180 x 180 PNGs). Every file of a picture type in it, sorted by name, is one
 training image, read as grayscale floats in [0, 1] (colour pictures by luminance, scikit-image's
-``rgb2gray``; an alpha channel dropped). Listing needs no torch, so the workflow's parser uses it.
+``rgb2gray``; an alpha channel dropped). Listing imports neither torch nor scikit-image (nor
+scipy with it), so the workflow's parser uses it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-from skimage import color, io, util
 
 from ldct.core.errors import LdctInputError
 
@@ -39,6 +39,8 @@ def picture_files(folder: str | os.PathLike, key: str = "dncnn.pretrain.image_fo
 def read_picture(path: str | os.PathLike) -> np.ndarray:
     """One picture as a 2-D grayscale float32 array in [0, 1] (integer pictures divided by their
     type's maximum, 255 for 8 bits)."""
+    from skimage import color, io, util  # here only: the workflow's parser lists folders
+
     try:
         image = io.imread(path)
     except Exception as error:  # imageio raises many types for unreadable files
