@@ -231,7 +231,8 @@ def test_sensitivity_study_runs_on_the_tiny_config(tiny_study, tmp_path):
     shutil.copytree(tiny_study, workdir, symlinks=True)
     shutil.copy(VARIANTS, workdir / "config" / "sensitivity.yaml")
     dry = snakemake(workdir, "--configfile", "config/test.yaml", "-n", "--cores", "1", "sensitivity")
-    assert "pretrain_dncnn" not in job_counts(dry.stdout)
+    # The default's original DnCNN is shared; dncnn_s25 trains its own DnCNN-S on this config.
+    assert job_counts(dry.stdout)["pretrain_dncnn"] == 1
     snakemake(workdir, "--configfile", "config/test.yaml", "--cores", "2", "sensitivity")
     results = workdir / "results"
     rows = read_table(results / "sensitivity" / "claims.tsv")
@@ -245,5 +246,7 @@ def test_sensitivity_study_runs_on_the_tiny_config(tiny_study, tmp_path):
     assert (results / "sensitivity" / "minmax_scaling" / "denoised" / "dncnn").is_dir()
     assert not (results / "sensitivity" / "minmax_scaling" / "denoised" / "median").exists()
     assert (results / "claims" / "claims.tsv").is_file()
+    s25 = yaml.safe_load((results / "sensitivity" / "dncnn_s25" / "dncnn" / "pretrained" / "manifest.json").read_text())
+    assert s25["settings"]["noise"] == "fixed"
     measured = read_table(results / "sensitivity" / "measured_noise" / "stats" / "stats.tsv")
     assert measured
