@@ -86,6 +86,19 @@ def model_file(wildcards, method):
     return owned(wildcards, STAGE_KEYS[stage], f"dncnn/{info.model}/model.pt")
 
 
+def trained_methods(wildcards):
+    """The fine-tuned methods of the job's study (each with its optimum.json)."""
+    return STUDIES.studies[STUDIES.name_of(wildcards.study)].finetuned_methods
+
+
+def convergence_records(wildcards):
+    """The optimum.json of every fine-tuned method of the job's study, as owned."""
+    return [
+        model_file(wildcards, method).replace("model.pt", "optimum.json")
+        for method in trained_methods(wildcards)
+    ]
+
+
 def noise_table_input(wildcards):
     """The full-dose noise table, for a study that measures each slice's noise."""
     if study_config(wildcards)["noise"]["full_dose_sigma_hu"] == "measure":

@@ -80,6 +80,7 @@ rule claims:
     """Claim by claim, whether this run reproduces the paper, from the stats table alone."""
     input:
         table="results/{study}stats/stats.tsv",
+        convergence=convergence_records,
     output:
         table=report(
             "results/{study}claims/claims.tsv",
@@ -101,5 +102,6 @@ rule claims:
         "../envs/science.yaml"
     params:
         settings=study_setting("claims"),
+        trained=trained_methods,
     script:
         "../workflow_scripts/claims.py"

@@ -79,6 +79,33 @@ rule patches:
         "../workflow_scripts/patches.py"
 
 
+rule last_layer_optimum:
+    """The exact least-squares optimum of the original DnCNN's last layer on the CT training patches."""
+    input:
+        pretrained=stage_input("pretrained", "dncnn/pretrained/model.pt"),
+        low_dose=stage_input("patches", "patches/low_dose.npy"),
+        full_dose=stage_input("patches", "patches/full_dose.npy"),
+        index=stage_input("patches", "patches/index.tsv"),
+    output:
+        weights="results/{study}dncnn/last_layer_optimum.pt",
+        summary="results/{study}dncnn/last_layer_optimum.json",
+    log:
+        "results/{study}logs/last_layer_optimum.log",
+    benchmark:
+        "results/{study}benchmarks/last_layer_optimum.tsv"
+    conda:
+        "../envs/torch.yaml"
+    threads: network_threads
+    resources:
+        gpu=1,
+    params:
+        hu_window=study_setting("dncnn", "hu_window"),
+        hu_scaling=study_setting("dncnn", "hu_scaling"),
+        device=config["dncnn"]["device"],
+    script:
+        "../workflow_scripts/last_layer_optimum.py"
+
+
 rule finetune_dncnn:
     """Transfer learning of the original DnCNN on the CT patches (last layer or every layer)."""
     input:
@@ -86,8 +113,10 @@ rule finetune_dncnn:
         low_dose=stage_input("patches", "patches/low_dose.npy"),
         full_dose=stage_input("patches", "patches/full_dose.npy"),
         index=stage_input("patches", "patches/index.tsv"),
+        optimum=stage_input("last_layer_optimum", "dncnn/last_layer_optimum.pt"),
     output:
         model="results/{study}dncnn/{variant}/model.pt",
+        convergence="results/{study}dncnn/{variant}/optimum.json",
         epochs=report(
             "results/{study}dncnn/{variant}/epochs.tsv",
             caption="report/epochs_table.rst",

@@ -3,7 +3,7 @@
 import logging
 
 from ldct.core.errors import LdctInputError
-from ldct.core.storage import atomic_write, read_table, write_table
+from ldct.core.storage import atomic_write, load_json, read_table, write_table
 from ldct.evaluation.claims import CLAIM_COLUMNS, check_claims
 from ldct.report.html_tables import html_page, table_html
 from ldct.workflow import run_rule
@@ -11,7 +11,13 @@ from ldct.workflow import run_rule
 
 def main():
     try:
-        claims = check_claims(read_table(snakemake.input.table), **snakemake.params.settings)
+        claims = check_claims(
+            read_table(snakemake.input.table),
+            **snakemake.params.settings,
+            convergence={
+                method: load_json(path) for method, path in zip(snakemake.params.trained, snakemake.input.convergence)
+            },
+        )
     except ValueError as error:
         raise LdctInputError(
             f"{snakemake.input.table}: {error} (a table from an older ldct? "

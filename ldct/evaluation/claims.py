@@ -3,8 +3,11 @@
 Each claim is a list of comparisons of one method with the original DnCNN at one dose, read from the
 stats table (see :mod:`ldct.evaluation.comparisons` for what supports or contradicts each). A claim
 is ``reproduced`` when every comparison supports it, ``not reproduced`` when any contradicts it, and
-``inconclusive`` otherwise, or when a dose or method it needs is not in the run. The filters are the
-paper's, as the method registry (:mod:`ldct.core.methods`) marks them.
+``inconclusive`` otherwise, or when a dose or method it needs is not in the run. A claim about a
+fine-tuned network that did not converge (its ``optimum.json``, :mod:`ldct.training.convergence`)
+is ``inconclusive (network did not converge)`` whatever its comparisons say: an unfinished
+training says nothing about the paper. The filters are the paper's, as the method registry
+(:mod:`ldct.core.methods`) marks them.
 
 Claims (a) and (e) overlap: at 10 % and 5 % dose the Gaussian filter cannot be both below DnCNN
 and not different from it, so at most one of the two is reproduced; the paper's own two
@@ -27,7 +30,8 @@ from ldct.evaluation.comparisons import (
 )
 
 CLAIM_COLUMNS = ("claim", "paper_statement", "test", "our_numbers", "verdict")
-VERDICTS = ("reproduced", "not reproduced", "inconclusive")
+NOT_CONVERGED = "inconclusive (network did not converge)"
+VERDICTS = ("reproduced", "not reproduced", "inconclusive", NOT_CONVERGED)
 TRANSFER_METHOD = "dncnn_tra"
 ULTRA_LOW_DOSES = (0.1, 0.05)
 HIGH_DOSES = (0.75, 0.5)
@@ -150,12 +154,19 @@ CLAIMS = (
 )
 
 
-def _check(claim: _Claim, table: StatsTable, min_relative_gain: float) -> dict[str, str]:
+def _check(
+    claim: _Claim, table: StatsTable, min_relative_gain: float, convergence: Mapping[str, Mapping]
+) -> dict[str, str]:
     """The CLAIM_COLUMNS row of one claim."""
     outcomes: list[str] = []
     numbers: list[str] = []
     gaps: list[str] = []
-    for comparison in claim.comparisons(table, min_relative_gain):
+    comparisons = claim.comparisons(table, min_relative_gain)
+    unconverged = [
+        method for method in dict.fromkeys(comparison.method for comparison in comparisons)
+        if method in convergence and not convergence[method]["converged"]
+    ]
+    for comparison in comparisons:
         gap = table.gap(comparison)
         if gap is not None:
             if gap not in gaps:
@@ -166,6 +177,13 @@ def _check(claim: _Claim, table: StatsTable, min_relative_gain: float) -> dict[s
         numbers.append(describe(table, comparison, row))
     if gaps:
         numbers.append(f"not tested: {', '.join(gaps)} in this run")
+    for method in unconverged:
+        record = convergence[method]
+        numbers.append(
+            f"{method} did not converge: training loss {record['trained_loss']:.4g} is "
+            f"{record['ratio']:.3f} x the last layer's optimum {record['optimum_loss']:.4g} "
+            f"(limit {record['limit']:.4g})"
+        )
     test = claim.test.format(
         ssim=table.columns["ssim"],
         psnr=table.columns["psnr"],
@@ -177,7 +195,7 @@ def _check(claim: _Claim, table: StatsTable, min_relative_gain: float) -> dict[s
         "paper_statement": claim.paper_statement,
         "test": test,
         "our_numbers": "; ".join(numbers),
-        "verdict": _verdict(outcomes, bool(gaps)),
+        "verdict": NOT_CONVERGED if unconverged else _verdict(outcomes, bool(gaps)),
     }
 
 
@@ -185,14 +203,17 @@ def check_claims(
     stats_rows: Iterable[Mapping[str, str]],
     convention: str = "paper",
     min_relative_gain: float = 0.05,
+    convergence: Mapping[str, Mapping] | None = None,
 ) -> list[dict[str, str]]:
     """One CLAIM_COLUMNS row per claim (a) to (e) of the paper, with its verdict from VERDICTS.
 
     ``stats_rows`` are stats-table rows as ``read_table`` gives them. ``convention`` picks the
     metric columns: "paper" (ssim_paper, psnr_paper) or "window" (ssim_window, psnr_window).
     ``min_relative_gain`` (a fraction of dncnn's mean SSIM) is the least SSIM gain of dncnn_tra
-    over dncnn that counts as the paper's "approximately 10 %" in claim (c).
+    over dncnn that counts as the paper's "approximately 10 %" in claim (c). ``convergence``
+    maps a fine-tuned method to its convergence record (``optimum.json``); a claim comparing a
+    method whose record says it did not converge gets :data:`NOT_CONVERGED`.
     Raises ValueError when the table lacks a needed column, the dncnn rows, or the metrics.
     """
     table = StatsTable(stats_rows, convention)
-    return [_check(claim, table, min_relative_gain) for claim in CLAIMS]
+    return [_check(claim, table, min_relative_gain, convergence or {}) for claim in CLAIMS]

@@ -17,6 +17,7 @@ td.number { text-align: right; font-variant-numeric: tabular-nums; }
 td.reproduced { background: #d9f2d9; }
 td.not-reproduced { background: #f7d4d4; }
 td.inconclusive { background: #f5ecc8; }
+td.not-converged { background: #e8e0f0; }
 pre { background: #f7f7f7; padding: 0.8em; }
 """
 
@@ -25,6 +26,7 @@ VERDICT_CLASSES = {
     "reproduced": "reproduced",
     "not reproduced": "not-reproduced",
     "inconclusive": "inconclusive",
+    "inconclusive (network did not converge)": "not-converged",
 }
 
 

@@ -36,7 +36,8 @@ _SIMULATION = ("mtf", "noise", "seed")
 _PATCHES = _SIMULATION + ("doses.train", "dncnn.patches")
 _PRETRAINED = ("seed", "dncnn.pretrain")
 _NETWORK_SCALE = ("dncnn.hu_scaling", "dncnn.hu_window")
-_FINETUNED = _PATCHES + _PRETRAINED + _NETWORK_SCALE + ("dncnn.finetune",)
+_OPTIMUM = _PATCHES + _PRETRAINED + _NETWORK_SCALE
+_FINETUNED = _OPTIMUM + ("dncnn.finetune",)
 
 #: Stage -> the config keys (dotted paths) its outputs depend on, upstream stages included.
 STAGE_KEYS: dict[str, tuple[str, ...]] = {
@@ -45,6 +46,7 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
     "simulated_training": _SIMULATION + ("doses.train",),
     "patches": _PATCHES,
     "pretrained": _PRETRAINED,
+    "last_layer_optimum": _OPTIMUM,
     "finetuned": _FINETUNED,
 }
 

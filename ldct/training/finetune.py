@@ -36,6 +36,7 @@ import copy
 import hashlib
 import logging
 import math
+import time
 from typing import Iterator
 
 import numpy as np
@@ -49,7 +50,8 @@ from ldct.denoising.checkpoints import state_digest
 from ldct.denoising.dncnn import DnCNN
 from ldct.denoising.inference import exact_float32, fold_batch_norm
 from ldct.denoising.scaling import HuScaling
-from ldct.training.loop import Batch, TrainingSettings, batch_psnr_db, train
+from ldct.training.last_layer import set_last_layer
+from ldct.training.loop import HISTORY_COLUMNS, Batch, TrainingSettings, pooled_psnr_db, train
 
 #: Share of the device's available memory the trunk-feature cache (and its copy of the
 #: training rows) may take.
@@ -58,6 +60,12 @@ FEATURE_CACHE_SHARE = 0.5
 #: The values of ``dncnn.finetune.batchnorm``: keep the pretrained running statistics, or
 #: recompute them on the training patches after training.
 BATCH_NORM_READINGS = ("frozen", "reestimate")
+#: The values of ``dncnn.finetune.solver``: ``exact`` solves the last layer's least squares
+#: (:mod:`ldct.training.last_layer`), and every-layer training starts from that solution;
+#: ``adam``: Adam from the pretrained network, as the paper trains.
+SOLVERS = ("exact", "adam")
+#: A fine-tuning's epoch table: the training loop's columns and which epoch the model keeps.
+FINETUNE_HISTORY_COLUMNS = (*HISTORY_COLUMNS, "kept")
 
 
 def feature_cache_fits(cache_bytes: int, device: torch.device, limit_bytes: int | None = None) -> bool:
@@ -192,6 +200,7 @@ def finetune(
     checkpoint_path: str,
     device: str = "auto",
     feature_cache_bytes: int | None = None,
+    optimum: dict | None = None,
 ) -> tuple[DnCNN, list[dict]]:
     """Fine-tune ``layers`` of ``pretrained`` on HU patch pairs (N, size, size) as method
     ``variant``; return the model and its history.
@@ -199,9 +208,21 @@ def finetune(
     ``scaling`` maps both patches of a pair to network units: a window, or one (min, max) HU
     pair per patch (that of its low-dose slice). ``settings`` is config ``dncnn.finetune``.
     Validation PSNR is in dB in network units (peak 1: the window's width, or each patch's
-    slice range). ``feature_cache_bytes`` caps the memory the trunk-feature cache may take (see
+    slice range), of the mean squared error over every validation pixel (the training loss's
+    definition). ``feature_cache_bytes`` caps the memory the trunk-feature cache may take (see
     :func:`feature_cache_fits`; None: what the device has to spare).
+
+    ``settings["solver"]`` ``exact`` needs ``optimum`` (``{"weights": (K,) tensor, "loss":
+    float}``, :mod:`ldct.training.last_layer` on these training patches): the last layer takes
+    those weights; for ``layers`` ``last`` that is the whole fine-tuning (one history row), for
+    ``all`` Adam then trains every layer from there and the model keeps the epoch of highest
+    validation PSNR, the start counting as epoch 0. ``adam``: Adam from ``pretrained``, the
+    last epoch kept, as the paper trains.
     """
+    if settings["solver"] not in SOLVERS:
+        raise ValueError(f"unknown solver '{settings['solver']}', expected one of {list(SOLVERS)}")
+    if settings["solver"] == "exact" and optimum is None:
+        raise ValueError("solver exact needs the last layer's optimum")
     if settings["batchnorm"] not in BATCH_NORM_READINGS:
         raise ValueError(f"unknown batchnorm '{settings['batchnorm']}', expected one of {list(BATCH_NORM_READINGS)}")
     if settings["batchnorm"] == "reestimate" and not pretrained.batch_norm:
@@ -216,9 +237,12 @@ def finetune(
     low_t, full_t = as_patch_tensor(low, where), as_patch_tensor(full, where)
     images_t = low_t
     model = trainable_copy(pretrained, layers)
+    warm_start = settings["solver"] == "exact"
+    if warm_start:
+        set_last_layer(model.last_layer, optimum["weights"])
     trained: nn.Module = model
     cache_bytes = low.nbytes * (1 + pretrained.channels)
-    cached = layers == "last" and feature_cache_fits(cache_bytes, where, feature_cache_bytes)
+    cached = layers == "last" and not warm_start and feature_cache_fits(cache_bytes, where, feature_cache_bytes)
     if cached:
         logging.info("caching the frozen layers' features of %d patches (%.0f MB)", len(low), cache_bytes / 1e6)
         low_t, trained = with_trunk_features(model, low_t), LastLayerOnFeatures(model.last_layer)
@@ -230,8 +254,61 @@ def finetune(
 
     def validate(net: torch.nn.Module, _device: torch.device) -> tuple[float, float]:
         output = torch.cat([net(chunk) for chunk in val_low.split(64)])
-        return batch_psnr_db(output, val_full), batch_psnr_db(val_low[:, :1], val_full)
+        return pooled_psnr_db(output, val_full), pooled_psnr_db(val_low[:, :1], val_full)
 
+    if warm_start and layers == "last":
+        model.to(where).eval()
+        start = time.perf_counter()
+        with torch.no_grad():
+            val_psnr, val_input_psnr = validate(model, where)
+        history = [{
+            "epoch": 1, "steps": 0, "learning_rate": math.nan, "loss": optimum["loss"],
+            "val_psnr_db": val_psnr, "val_input_psnr_db": val_input_psnr,
+            "seconds": time.perf_counter() - start, "precision": "float64", "kept": True,
+        }]
+        logging.info("last layer solved exactly: training loss %.6g, validation PSNR %.2f dB (input %.2f dB)",
+                     optimum["loss"], val_psnr, val_input_psnr)
+    else:
+        history = _train_with_adam(
+            trained, train_low, train_full, validate, settings, seed, checkpoint_path, device,
+            {
+                "variant": variant,
+                "cached_features": cached,
+                # Batch-norm re-estimation follows training: the trained state is the same either way.
+                "settings": {key: value for key, value in settings.items() if key != "batchnorm"},
+                "seed": seed,
+                **(
+                    {"hu_window": [scaling.window.low_hu, scaling.window.high_hu]}
+                    if scaling.window is not None
+                    else {"hu_scaling": scaling.name}
+                ),
+                "pretrained": state_digest(pretrained),
+                "data": data_digest,
+                "start": (
+                    hashlib.sha256(optimum["weights"].numpy().tobytes()).hexdigest() if warm_start else "pretrained"
+                ),
+            },
+            warm_start,
+        )
+    if settings["batchnorm"] == "reestimate":
+        model.to(where)
+        with exact_float32(), torch.no_grad():
+            reestimate_batch_norm(model, rows_of(images_t, training), batch_size)
+            output = torch.cat([model(chunk) for chunk in rows_of(images_t, validation).split(64)])
+        logging.info(
+            "batch-norm statistics re-estimated: validation PSNR %.2f dB", pooled_psnr_db(output, val_full)
+        )
+    return model.cpu().eval(), history
+
+
+def _train_with_adam(
+    trained: nn.Module, train_low: torch.Tensor, train_full: torch.Tensor, validate,
+    settings: dict, seed: int, checkpoint_path: str, device: str, fingerprint: dict, keep_best: bool,
+) -> list[dict]:
+    """Adam on ``trained`` (the model, or its last layer on cached features) over the training
+    patches; the history rows, each with ``kept`` (the last epoch, or the best with
+    ``keep_best``)."""
+    batch_size = settings["batch_size"]
     history = train(
         trained,
         lambda epoch: patch_batches(train_low, train_full, batch_size, seed, epoch),
@@ -245,29 +322,11 @@ def finetune(
             deterministic=settings["deterministic"],
         ),
         checkpoint_path,
-        fingerprint_extra={
-            "variant": variant,
-            "cached_features": cached,
-            # Batch-norm re-estimation follows training: the trained state is the same either way.
-            "settings": {key: value for key, value in settings.items() if key != "batchnorm"},
-            "seed": seed,
-            **(
-                {"hu_window": [scaling.window.low_hu, scaling.window.high_hu]}
-                if scaling.window is not None
-                else {"hu_scaling": scaling.name}
-            ),
-            "pretrained": state_digest(pretrained),
-            "data": data_digest,
-        },
-        run_name=variant,
+        fingerprint_extra=fingerprint,
+        run_name=fingerprint["variant"],
         settings_key="dncnn.finetune",
+        keep_best=keep_best,
     )
-    if settings["batchnorm"] == "reestimate":
-        model.to(where)
-        with exact_float32(), torch.no_grad():
-            reestimate_batch_norm(model, rows_of(images_t, training), batch_size)
-            output = torch.cat([model(chunk) for chunk in rows_of(images_t, validation).split(64)])
-        logging.info(
-            "batch-norm statistics re-estimated: validation PSNR %.2f dB", batch_psnr_db(output, val_full)
-        )
-    return model.cpu().eval(), history
+    if keep_best:
+        return history
+    return [{**row, "kept": row["epoch"] == len(history)} for row in history]

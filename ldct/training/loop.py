@@ -77,6 +77,13 @@ class TrainingSettings:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+def pooled_psnr_db(estimate: torch.Tensor, reference: torch.Tensor, data_range: float = 1.0) -> float:
+    """PSNR (dB) of the mean squared error over every pixel of the batch, peak ``data_range``:
+    the training loss's own definition (one MSE over all pixels), as a PSNR."""
+    error = float(((estimate.double() - reference.double()) ** 2).mean())
+    return float(psnr_from_mse(error, data_range))
+
+
 def batch_psnr_db(
     estimate: torch.Tensor, reference: torch.Tensor, data_range: float = 1.0
 ) -> float:
@@ -155,12 +162,16 @@ def train(
     *,
     run_name: str,
     settings_key: str,
+    keep_best: bool = False,
 ) -> list[dict[str, Any]]:
     """Train the parameters of ``model`` that require gradients; return the per-epoch history.
 
     ``validate(model, device)`` returns (PSNR of the output, PSNR of the input) in dB on
     held-out data; it runs after every epoch. ``on_epoch_end(epoch)`` runs after the
-    epoch's checkpoint is written.
+    epoch's checkpoint is written. With ``keep_best``, ``model`` ends with the weights of the
+    epoch of highest validation PSNR, the weights it started with counting as epoch 0 (also
+    validated, before training); the history's ``kept`` column marks that epoch (the resume
+    checkpoint keeps those weights too).
 
     A loss that is NaN or infinite, or a weight or batch-norm statistic that is NaN or infinite
     at the end of an epoch, raises :class:`LdctInputError` before that epoch's checkpoint is
@@ -184,12 +195,20 @@ def train(
     fingerprint = settings.fingerprint(fingerprint_extra)
     history: list[dict[str, Any]] = []
     first_epoch = 1
+    best: dict[str, Any] | None = None
     resumed = _load_resume_state(checkpoint_path, fingerprint, settings.epochs)
     if resumed is not None:
         model.load_state_dict(resumed["model"])
         optimizer.load_state_dict(resumed["optimizer"])
         history, first_epoch = list(resumed["history"]), resumed["epoch"] + 1
+        best = resumed.get("best")
         logging.info("resuming from %s after epoch %d", checkpoint_path, resumed["epoch"])
+    elif keep_best:
+        model.eval()
+        with torch.no_grad():
+            start_psnr, _ = validate(model, device)
+        best = {"epoch": 0, "val_psnr_db": start_psnr, "model": copy.deepcopy(model.state_dict())}
+        logging.info("before training: validation PSNR %.2f dB", start_psnr)
     autocast = precision == "bfloat16"
     for epoch in range(first_epoch, settings.epochs + 1):
         rate = settings.learning_rate * 0.1 ** sum(epoch >= m for m in settings.lr_milestones)
@@ -234,6 +253,8 @@ def train(
             "precision": precision,
         }
         history.append(row)
+        if keep_best and val_psnr > best["val_psnr_db"]:
+            best = {"epoch": epoch, "val_psnr_db": val_psnr, "model": copy.deepcopy(model.state_dict())}
         logging.info(
             "epoch %d/%d: loss %.4g, validation PSNR %.2f dB (input %.2f dB), %.1f s",
             epoch,
@@ -243,9 +264,13 @@ def train(
             val_input_psnr,
             row["seconds"],
         )
-        _save_resume_state(checkpoint_path, model, optimizer, epoch, history, fingerprint)
+        _save_resume_state(checkpoint_path, model, optimizer, epoch, history, fingerprint, best)
         if on_epoch_end is not None:
             on_epoch_end(epoch)
+    if keep_best:
+        model.load_state_dict(best["model"])
+        logging.info("kept epoch %d (validation PSNR %.2f dB)", best["epoch"], best["val_psnr_db"])
+        history = [{**row, "kept": row["epoch"] == best["epoch"]} for row in history]
     model.eval()
     return history
 
@@ -287,7 +312,7 @@ def _stop_unless_finite(
         )
 
 
-def _save_resume_state(path, model, optimizer, epoch, history, fingerprint) -> None:
+def _save_resume_state(path, model, optimizer, epoch, history, fingerprint, best=None) -> None:
     save_torch(
         path,
         {
@@ -296,5 +321,6 @@ def _save_resume_state(path, model, optimizer, epoch, history, fingerprint) -> N
             "epoch": epoch,
             "history": history,
             "fingerprint": fingerprint,
+            "best": best,
         },
     )

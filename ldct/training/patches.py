@@ -21,7 +21,12 @@ from typing import Sequence
 import numpy as np
 from scipy import ndimage
 
+from ldct.core.errors import LdctInputError
+from ldct.core.storage import table_number
+from ldct.core.window import HuWindow
+from ldct.denoising.scaling import HuScaling, minmax_scaling, window_scaling
 from ldct.simulation.low_dose import simulation_seed
+from ldct.workflow import config_value
 
 #: Columns of the patch index table; ``low_dose_min_hu`` and ``low_dose_max_hu`` are the
 #: minimum and maximum HU of the whole low-dose slice the patch was cut from (what
@@ -150,3 +155,22 @@ def build_patch_set(
     for index, (row, is_validation) in enumerate(zip(rows, held_out)):
         row.update(index=index, split="validation" if is_validation else "train")
     return np.concatenate(lows), np.concatenate(fulls), rows
+
+
+def patch_scaling(
+    index: Sequence[dict], hu_scaling: str, hu_window: dict, index_path: str
+) -> HuScaling:
+    """How every patch of a patch index (rows of ``index.tsv``) maps to network units:
+    ``dncnn.hu_scaling`` ``window`` (``hu_window``, config ``dncnn.hu_window``), or ``minmax``
+    (each patch by the minimum and maximum of the low-dose slice it was cut from). An index
+    without those columns names ``index_path``."""
+    if hu_scaling == "window":
+        with config_value("dncnn.hu_window"):
+            return window_scaling(HuWindow.from_settings(hu_window))
+    try:
+        extremes = [(table_number(row["low_dose_min_hu"]), table_number(row["low_dose_max_hu"])) for row in index]
+    except KeyError as error:
+        raise LdctInputError(f"{index_path}: no column {error}; make the patches again") from error
+    names = [f"training image '{row['image']}' at dose {row['dose']}" for row in index]
+    # The slices are float32: the table's 10 significant digits give their extremes back exactly.
+    return minmax_scaling(*np.array(extremes, dtype=np.float32).T, names)

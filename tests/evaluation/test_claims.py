@@ -90,7 +90,8 @@ def _table(spec, window_spec=None, means=None):
 
 def _verdicts(rows, **settings):
     return "".join(
-        {"reproduced": "R", "not reproduced": "N", "inconclusive": "I"}[row["verdict"]]
+        {"reproduced": "R", "not reproduced": "N", "inconclusive": "I",
+         "inconclusive (network did not converge)": "C"}[row["verdict"]]
         for row in check_claims(rows, **settings)
     )
 
@@ -384,3 +385,22 @@ def test_check_claims_on_a_single_eval_slice_is_inconclusive(tmp_path):
     assert _verdicts(stats) == "IIIII"
     assert all("[NA, NA]" in claim["our_numbers"] and "p = NA" in claim["our_numbers"]
                for claim in check_claims(stats))
+
+
+def _record(converged: bool, ratio: float) -> dict:
+    return {"converged": converged, "trained_loss": 0.002 * ratio, "optimum_loss": 0.002, "ratio": ratio,
+            "limit": 0.00202}
+
+
+def test_claims_about_a_network_that_did_not_converge_are_inconclusive_with_the_numbers():
+    """(c) and (d) compare dncnn_tra: not converged, they say so whatever the comparisons say;
+    (a), (b), (e) compare filters with the original DnCNN and keep their verdicts."""
+    rows = _table(_paper_like())
+    converged = _verdicts(rows, convergence={"dncnn_tra": _record(True, 1.0), "dncnn_full": _record(False, 3.0)})
+    assert converged == _verdicts(rows)  # dncnn_full is in no claim
+    stalled = check_claims(rows, convergence={"dncnn_tra": _record(False, 1.7)})
+    assert _verdicts(rows) == "RRRRN"
+    assert _verdicts(rows, convergence={"dncnn_tra": _record(False, 1.7)}) == "RRCCN"
+    numbers = next(row["our_numbers"] for row in stalled if row["claim"] == "c")
+    assert numbers.endswith("dncnn_tra did not converge: training loss 0.0034 is 1.700 x the last layer's "
+                            "optimum 0.002 (limit 0.00202)")

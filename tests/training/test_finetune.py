@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -10,11 +12,13 @@ from ldct.core.errors import LdctInputError
 from ldct.core.window import HuWindow
 from ldct.denoising.dncnn import DnCNN
 from ldct.denoising.scaling import window_scaling
+from ldct.training.convergence import training_loss
 from ldct.training.finetune import finetune, trainable_copy
+from ldct.training.last_layer import layer_weights, network_equations, set_last_layer, solve
 
 SETTINGS = {
     "epochs": 2, "batch_size": 8, "learning_rate": 1e-3, "precision": "float32", "deterministic": True,
-    "batchnorm": "frozen",
+    "batchnorm": "frozen", "solver": "adam",
 }
 WINDOW = window_scaling(HuWindow(-1000.0, 1000.0))
 LAYERS = {"dncnn_tra": "last", "dncnn_full": "all"}
@@ -233,3 +237,58 @@ def test_reestimating_the_batch_norms_of_a_network_without_them_is_refused(tmp_p
             {**SETTINGS, "batchnorm": "reestimate"}, 11, str(tmp_path / "x.ckpt"), "cpu",
         )
     assert not (tmp_path / "x.ckpt").exists()
+
+
+def exact_optimum(model: DnCNN, low: np.ndarray, full: np.ndarray, is_validation: np.ndarray) -> dict:
+    """The last layer's optimum on the training patches, as rule last_layer_optimum writes it."""
+    training = ~is_validation
+    equations = network_equations(
+        model, torch.from_numpy(WINDOW.to_network(low[training])[:, None]),
+        torch.from_numpy(WINDOW.to_network(full[training])[:, None]),
+    )
+    weights, loss = solve(equations)
+    return {"weights": weights, "loss": loss}
+
+
+def test_the_exact_solver_sets_the_optimal_last_layer_and_changes_nothing_else(tmp_path):
+    low, full, is_validation = ct_patches()
+    optimum = exact_optimum(merged_model(), low, full, is_validation)
+    model, history = finetune(
+        merged_model(), "dncnn_tra", "last", low, full, is_validation, WINDOW, {**SETTINGS, "solver": "exact"},
+        11, str(tmp_path / "x.ckpt"), "cpu", optimum=optimum,
+    )
+    assert changed(merged_model(), model) == {"model.8.weight", "model.8.bias"}
+    torch.testing.assert_close(layer_weights(model.last_layer), optimum["weights"].float().double())
+    assert len(history) == 1 and history[0]["kept"] and history[0]["loss"] == optimum["loss"]
+    trained = training_loss(model, low, full, ~is_validation, WINDOW, "cpu")
+    assert trained == pytest.approx(optimum["loss"], rel=1e-5)
+    adam, _ = finetune(merged_model(), "dncnn_tra", "last", low, full, is_validation, WINDOW, SETTINGS, 11,
+                       str(tmp_path / "y.ckpt"), "cpu")
+    assert training_loss(adam, low, full, ~is_validation, WINDOW, "cpu") > optimum["loss"]
+
+
+def test_every_layer_training_starts_at_the_optimum_and_keeps_its_best_validation_epoch(tmp_path):
+    low, full, is_validation = ct_patches()
+    is_validation[:8] = True
+    optimum = exact_optimum(merged_model(), low, full, is_validation)
+    settings = {**SETTINGS, "solver": "exact", "epochs": 3}
+    model, history = finetune(
+        merged_model(), "dncnn_full", "all", low, full, is_validation, WINDOW, settings, 11,
+        str(tmp_path / "x.ckpt"), "cpu", optimum=optimum,
+    )
+    assert [row["epoch"] for row in history] == [1, 2, 3] and sum(row["kept"] for row in history) <= 1
+    start = copy.deepcopy(merged_model())
+    set_last_layer(start.last_layer, optimum["weights"])
+    kept = [row for row in history if row["kept"]]
+    if kept:  # an epoch beat the start on validation: the model is that epoch's
+        assert kept[0]["val_psnr_db"] == max(row["val_psnr_db"] for row in history)
+        assert changed(start, model)
+    else:  # no epoch did: the model is the start, the optimum
+        assert changed(start, model) == set()
+
+
+def test_the_exact_solver_needs_the_optimum(tmp_path):
+    low, full, is_validation = ct_patches()
+    with pytest.raises(ValueError, match="solver exact needs the last layer's optimum"):
+        finetune(merged_model(), "dncnn_tra", "last", low, full, is_validation, WINDOW,
+                 {**SETTINGS, "solver": "exact"}, 11, str(tmp_path / "x.ckpt"), "cpu")

@@ -316,3 +316,33 @@ def test_pretraining_and_fine_tuning_name_their_run_and_config_section(tmp_path)
                  window_scaling(HuWindow(-1000.0, 1000.0)), finetune_settings, 0,
                  str(tmp_path / "finetune.pt"), "cpu")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("scores, kept", [((5.0, 7.0, 6.0, 4.0), 1), ((9.0, 7.0, 6.0, 4.0), 0)])
+def test_keep_best_ends_with_the_epoch_of_highest_validation_psnr_the_start_counting(tmp_path, scores, kept):
+    """Validation PSNR scripted per call (start, epoch 1, 2, 3): the model keeps the weights it had
+    after the best epoch, or those it started with when no epoch beat the start."""
+    torch.manual_seed(0)
+    model = DnCNN(depth=3, channels=4, batch_norm=False)
+    noisy, clean = fixed_batch()
+    calls = iter(scores)
+    snapshots = {0: {k: v.clone() for k, v in model.state_dict().items()}}
+
+    def remember(epoch):
+        snapshots[epoch] = {k: v.clone() for k, v in model.state_dict().items()}
+
+    history = train(
+        model,
+        lambda epoch: iter([(noisy, clean)]),
+        1,
+        lambda net, device: (next(calls), 0.0),
+        TrainingSettings(epochs=3, learning_rate=1e-2, precision="float32", device="cpu"),
+        tmp_path / "ckpt.pt",
+        fingerprint_extra={},
+        on_epoch_end=remember,
+        keep_best=True,
+        **RUN,
+    )
+    assert [row["kept"] for row in history] == [epoch == kept for epoch in (1, 2, 3)]
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, snapshots[kept][key]), key

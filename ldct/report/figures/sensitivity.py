@@ -7,12 +7,15 @@ from typing import Mapping, Sequence
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-from ldct.evaluation.claims import VERDICTS
+from ldct.evaluation.claims import NOT_CONVERGED, VERDICTS
 from ldct.report.figures.style import plt
 
-#: Cell colour of each verdict of ldct.evaluation.claims.VERDICTS (green, red, grey).
-VERDICT_COLOURS = {"reproduced": "#4daf4a", "not reproduced": "#e41a1c", "inconclusive": "#bdbdbd"}
-VERDICT_MARKS = {"reproduced": "yes", "not reproduced": "no", "inconclusive": "?"}
+#: Cell colour of each verdict of ldct.evaluation.claims.VERDICTS (green, red, grey, purple).
+VERDICT_COLOURS = {
+    "reproduced": "#4daf4a", "not reproduced": "#e41a1c", "inconclusive": "#bdbdbd",
+    NOT_CONVERGED: "#984ea3",
+}
+VERDICT_MARKS = {"reproduced": "yes", "not reproduced": "no", "inconclusive": "?", NOT_CONVERGED: "n.c."}
 
 
 def plot_sensitivity(rows: Sequence[Mapping[str, str]]) -> plt.Figure:

@@ -1,0 +1,118 @@
+"""The exact optimum of last-layer fine-tuning: linear least squares on the frozen trunk's features.
+
+With every layer but the last frozen, DnCNN's output is ``x - conv(f)``, where ``f`` are the
+trunk's features of the input ``x`` (fixed) and ``conv`` the last 3 x 3 convolution (``channels``
+x 9 weights and one bias, zero padding). The fine-tuning loss, the mean over every pixel of every
+training patch of ``(x - conv(f) - clean)^2`` in network units, is then a quadratic function of
+those ``9 channels + 1`` numbers: with ``u`` a pixel's 3 x 3 neighbourhood of features (as
+``torch.nn.functional.unfold`` orders it, the order of the convolution's weights) followed by 1,
+and ``r = x - clean`` the noise the layer must predict, the loss is
+``(sum r^2 - 2 w.b + w.G w) / n`` with ``G = sum u u^T`` and ``b = sum u r`` over the ``n``
+pixels. Its minimum is the solution of ``G w = b`` (the smallest such ``w`` where dead features
+make ``G`` singular), exact up to float64 rounding.
+
+:class:`NormalEquations` accumulates ``G``, ``b``, ``sum r^2`` and ``n`` over the cached features
+(:func:`ldct.training.finetune.with_trunk_features`), a few patches at a time; :func:`solve`
+gives the optimal weights and the loss they reach, :func:`mean_loss` the loss of any weights
+(float64), :func:`set_last_layer` writes weights into the convolution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional
+
+#: Patches unfolded at once (a 50 x 50 patch of 64 channels unfolds to 11.5 MB in float64).
+CHUNK_PATCHES = 16
+
+
+@dataclass
+class NormalEquations:
+    """The sums that define the last layer's least-squares problem (float64, on the CPU).
+
+    ``gram`` is (K, K) and ``moment`` (K,), K = 9 x channels + 1; ``residual_squares`` is the sum
+    of ``r^2`` and ``count`` the number of pixels summed over.
+    """
+
+    gram: torch.Tensor
+    moment: torch.Tensor
+    residual_squares: float
+    count: int
+
+    @classmethod
+    def of(cls, features: torch.Tensor, clean: torch.Tensor, chunk: int = CHUNK_PATCHES) -> NormalEquations:
+        """The sums over patches ``features`` (N, 1 + channels, H, W: channel 0 the noisy input,
+        the rest its trunk features) with their ``clean`` targets (N, 1, H, W), network units."""
+        channels = features.shape[1] - 1
+        size = 9 * channels + 1
+        gram = torch.zeros((size, size), dtype=torch.float64)
+        moment = torch.zeros(size, dtype=torch.float64)
+        residual_squares, count = 0.0, 0
+        for start in range(0, len(features), chunk):
+            rows, residual = _design_rows(features[start : start + chunk], clean[start : start + chunk])
+            gram += rows.T @ rows
+            moment += rows.T @ residual
+            residual_squares += float(residual @ residual)
+            count += len(residual)
+        return cls(gram, moment, residual_squares, count)
+
+
+def network_equations(
+    model: nn.Module, low: torch.Tensor, full: torch.Tensor, chunk: int = CHUNK_PATCHES
+) -> NormalEquations:
+    """The sums over patch pairs ``low``, ``full`` (N, 1, H, W, network units) for the last layer
+    of ``model`` (a DnCNN, its other layers frozen as they are), trunk features computed a
+    ``chunk`` of patches at a time (eval mode, batch norm folded): the memory of one chunk only."""
+    from ldct.training.finetune import with_trunk_features
+
+    total = NormalEquations.of(with_trunk_features(model, low[:chunk]), full[:chunk], chunk)
+    for start in range(chunk, len(low), chunk):
+        part = NormalEquations.of(with_trunk_features(model, low[start : start + chunk]), full[start : start + chunk], chunk)
+        total.gram += part.gram
+        total.moment += part.moment
+        total.residual_squares += part.residual_squares
+        total.count += part.count
+    return total
+
+
+def _design_rows(features: torch.Tensor, clean: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(pixels, K) rows ``u`` (each pixel's 3 x 3 feature neighbourhood, then 1) and (pixels,)
+    residuals ``r = x - clean``, float64 on the CPU."""
+    features = features.detach().to("cpu", torch.float64)
+    neighbourhoods = functional.unfold(features[:, 1:], kernel_size=3, padding=1)  # (n, 9C, HW)
+    rows = neighbourhoods.permute(0, 2, 1).reshape(-1, neighbourhoods.shape[1])
+    rows = torch.cat([rows, torch.ones((len(rows), 1), dtype=torch.float64)], dim=1)
+    residual = (features[:, 0] - clean.detach().to("cpu", torch.float64)[:, 0]).reshape(-1)
+    return rows, residual
+
+
+def mean_loss(equations: NormalEquations, weights: torch.Tensor) -> float:
+    """The mean squared error (network units^2) that ``weights`` (K,) reach on the patches."""
+    weights = weights.to(torch.float64)
+    total = equations.residual_squares - 2 * weights @ equations.moment + weights @ equations.gram @ weights
+    return float(total) / equations.count
+
+
+def solve(equations: NormalEquations) -> tuple[torch.Tensor, float]:
+    """The weights (K,) that minimise the mean squared error, and that minimum.
+
+    A minimum-norm least-squares solve of ``G w = b`` (SVD based), so channels whose features
+    are zero on every patch get zero weights rather than an error.
+    """
+    weights = torch.linalg.lstsq(equations.gram, equations.moment[:, None], driver="gelsd").solution[:, 0]
+    return weights, mean_loss(equations, weights)
+
+
+def layer_weights(layer: nn.Conv2d) -> torch.Tensor:
+    """The last layer's weights and bias as one (K,) float64 vector, in the solver's order."""
+    return torch.cat([layer.weight.detach().reshape(-1), layer.bias.detach().reshape(-1)]).to("cpu", torch.float64)
+
+
+@torch.no_grad()
+def set_last_layer(layer: nn.Conv2d, weights: torch.Tensor) -> None:
+    """Write ``weights`` (K,), as :func:`solve` returns them, into the 1-output convolution."""
+    layer.weight.copy_(weights[:-1].reshape(layer.weight.shape).to(layer.weight.dtype))
+    layer.bias.copy_(weights[-1:].to(layer.bias.dtype))
