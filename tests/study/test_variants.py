@@ -210,6 +210,7 @@ def test_dry_run_shares_every_job_whose_inputs_do_not_change(tmp_path):
     # 7 methods per noise owner, the 3 CNNs again for the HU scaling and for DnCNN-S.
     assert counts["denoise"] == (noise_owners * 7 + 3 + 3) * doses
     assert counts["finetune_dncnn"] == 2 * (noise_owners + 2)
+    assert counts["last_layer_optimum"] == noise_owners + 2  # the HU scaling and DnCNN-S change it
     assert counts["claims"] == counts["stats"] == 7
 
 

@@ -21,7 +21,8 @@ DOWNSTREAM_OF_STATS = {"claims": 1, "statistics_page": 1, "figure_scores": 4}
 def test_dry_run_of_default_config_lists_every_job(tmp_path):
     """Default config: 49 embedded slices; 21 eval slices x 4 doses x 7 methods, a denoise and a
     metrics job per method and dose for all 21 slices and both realizations; 28 training slices,
-    each simulated at the 10 training doses in one job; the shipped DnCNN, fine-tuned two ways."""
+    each simulated at the 10 training doses in one job; the authors' DnCNN-B, its last layer's
+    exact optimum, fine-tuned two ways."""
     workdir = make_workdir(tmp_path)
     process = snakemake(workdir, "-n", "--cores", "1")
     assert job_counts(process.stdout) == {
@@ -34,6 +35,7 @@ def test_dry_run_of_default_config_lists_every_job(tmp_path):
         "simulate_training": 28,
         "import_pretrained_dncnn": 1,
         "patches": 1,
+        "last_layer_optimum": 1,
         "finetune_dncnn": 2,
         "denoise": 4 * 7,
         "metrics": 4 * 7,
