@@ -48,9 +48,10 @@ from ldct.core.errors import LdctInputError
 from ldct.core.methods import FINETUNE_LAYERS
 from ldct.denoising.checkpoints import state_digest
 from ldct.denoising.dncnn import DnCNN
-from ldct.denoising.inference import exact_float32, fold_batch_norm
+from ldct.denoising.inference import exact_float32
 from ldct.denoising.scaling import HuScaling
-from ldct.training.last_layer import set_last_layer
+from ldct.training.batch_norm import reestimate_batch_norm
+from ldct.training.last_layer import set_last_layer, with_trunk_features
 from ldct.training.loop import HISTORY_COLUMNS, Batch, TrainingSettings, pooled_psnr_db, train
 
 #: Share of the device's available memory the trunk-feature cache (and its copy of the
@@ -100,22 +101,6 @@ class LastLayerOnFeatures(nn.Module):
         return x[:, :1] - self.last_layer(x[:, 1:])
 
 
-@torch.inference_mode()
-def with_trunk_features(model: DnCNN, images: torch.Tensor, chunk: int = 64) -> torch.Tensor:
-    """(N, 1 + channels, H, W): each image of (N, 1, H, W) followed by its frozen-trunk features
-    (eval mode, batch norm folded), on the images' device, channels_last."""
-    trunk = fold_batch_norm(model).body[:-1].to(images.device, memory_format=torch.channels_last)
-    count, _, rows, cols = images.shape
-    features = torch.empty(
-        (count, 1 + model.channels, rows, cols), device=images.device, memory_format=torch.channels_last
-    )
-    for start in range(0, count, chunk):
-        x = images[start : start + chunk]
-        features[start : start + len(x), :1] = x
-        features[start : start + len(x), 1:] = trunk(x)
-    return features
-
-
 def patch_batches(
     low: torch.Tensor, full: torch.Tensor, batch_size: int, seed: int, epoch: int
 ) -> Iterator[Batch]:
@@ -142,49 +127,6 @@ def as_patch_tensor(array: np.ndarray, device: torch.device) -> torch.Tensor:
     """Patches (N, H, W) or (N, C, H, W) as one (N, C, H, W) channels_last tensor on ``device``."""
     tensor = torch.from_numpy(array if array.ndim == 4 else array[:, None])
     return tensor.to(device, memory_format=torch.channels_last)
-
-
-@torch.no_grad()
-def reestimate_batch_norm(model: nn.Module, inputs: torch.Tensor, batch_size: int) -> None:
-    """Set the running mean and variance of every batch norm of ``model`` to the statistics of
-    that layer's input over all of ``inputs`` (N, 1, H, W network units), per channel.
-
-    The inputs go through the network in order, ``batch_size`` at a time, in training mode (each
-    batch norm normalises a batch with that batch's statistics); every layer's input is pooled
-    over all batches exactly (float64; the variance unbiased, as PyTorch keeps it). Weights,
-    biases and affine parameters are untouched; ``num_batches_tracked`` counts the batches.
-    ``model`` ends in eval mode.
-    """
-    norms = [module for module in model.modules() if isinstance(module, nn.BatchNorm2d)]
-    pooled: dict[nn.Module, tuple[int, torch.Tensor, torch.Tensor]] = {}
-
-    def pool(norm: nn.Module, args: tuple[torch.Tensor, ...]) -> None:
-        x = args[0].double()
-        count, mean = x.numel() // x.shape[1], x.mean(dim=(0, 2, 3))
-        squares = ((x - mean[:, None, None]) ** 2).sum(dim=(0, 2, 3))
-        if norm in pooled:  # Chan et al.'s pairwise update of count, mean and sum of squares
-            before, before_mean, before_squares = pooled[norm]
-            delta, total = mean - before_mean, before + count
-            mean = before_mean + delta * count / total
-            squares = before_squares + squares + delta**2 * before * count / total
-            count = total
-        pooled[norm] = count, mean, squares
-
-    hooks = [norm.register_forward_pre_hook(pool) for norm in norms]
-    for norm in norms:
-        norm.reset_running_stats()
-    model.train()
-    try:
-        for batch in inputs.split(batch_size):
-            model(batch)
-    finally:
-        for hook in hooks:
-            hook.remove()
-        model.eval()
-    for norm in norms:
-        count, mean, squares = pooled[norm]
-        norm.running_mean.copy_(mean)
-        norm.running_var.copy_(squares / (count - 1))
 
 
 def finetune(

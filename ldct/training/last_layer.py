@@ -12,7 +12,7 @@ pixels. Its minimum is the solution of ``G w = b`` (the smallest such ``w`` wher
 make ``G`` singular), exact up to float64 rounding.
 
 :class:`NormalEquations` accumulates ``G``, ``b``, ``sum r^2`` and ``n`` over the cached features
-(:func:`ldct.training.finetune.with_trunk_features`), a few patches at a time; :func:`solve`
+(:func:`with_trunk_features`), a few patches at a time; :func:`solve`
 gives the optimal weights and the loss they reach, :func:`mean_loss` the loss of any weights
 (float64), :func:`set_last_layer` writes weights into the convolution.
 """
@@ -24,6 +24,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 from torch.nn import functional
+
+from ldct.denoising.dncnn import DnCNN
+from ldct.denoising.inference import fold_batch_norm
 
 #: Patches unfolded at once (a 50 x 50 patch of 64 channels unfolds to 11.5 MB in float64).
 CHUNK_PATCHES = 16
@@ -60,14 +63,28 @@ class NormalEquations:
         return cls(gram, moment, residual_squares, count)
 
 
+@torch.inference_mode()
+def with_trunk_features(model: DnCNN, images: torch.Tensor, chunk: int = 64) -> torch.Tensor:
+    """(N, 1 + channels, H, W): each image of (N, 1, H, W) followed by its frozen-trunk features
+    (eval mode, batch norm folded), on the images' device, channels_last."""
+    trunk = fold_batch_norm(model).body[:-1].to(images.device, memory_format=torch.channels_last)
+    count, _, rows, cols = images.shape
+    features = torch.empty(
+        (count, 1 + model.channels, rows, cols), device=images.device, memory_format=torch.channels_last
+    )
+    for start in range(0, count, chunk):
+        x = images[start : start + chunk]
+        features[start : start + len(x), :1] = x
+        features[start : start + len(x), 1:] = trunk(x)
+    return features
+
+
 def network_equations(
     model: nn.Module, low: torch.Tensor, full: torch.Tensor, chunk: int = CHUNK_PATCHES
 ) -> NormalEquations:
     """The sums over patch pairs ``low``, ``full`` (N, 1, H, W, network units) for the last layer
     of ``model`` (a DnCNN, its other layers frozen as they are), trunk features computed a
     ``chunk`` of patches at a time (eval mode, batch norm folded): the memory of one chunk only."""
-    from ldct.training.finetune import with_trunk_features
-
     total = NormalEquations.of(with_trunk_features(model, low[:chunk]), full[:chunk], chunk)
     for start in range(chunk, len(low), chunk):
         part = NormalEquations.of(with_trunk_features(model, low[start : start + chunk]), full[start : start + chunk], chunk)

@@ -33,9 +33,9 @@ from tqdm import tqdm
 
 from ldct.core.devices import resolve_device
 from ldct.core.errors import LdctInputError
-from ldct.denoising.checkpoints import save_torch
 from ldct.evaluation.metrics import psnr_from_mse
 from ldct.training.precision import choose_precision
+from ldct.training.resume import load_resume_state, save_resume_state
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 """(noisy, clean) tensors of shape (N, 1, H, W) in network units."""
@@ -133,23 +133,6 @@ def _set_train_mode(model: nn.Module) -> None:
             module.eval()
 
 
-def _load_resume_state(path: Path, fingerprint: str, epochs: int) -> dict[str, Any] | None:
-    if not path.exists():
-        return None
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # a checkpoint cut short by a kill cannot be read
-        logging.warning("ignoring unreadable checkpoint %s (%s)", path, error)
-        return None
-    if state.get("fingerprint") != fingerprint:
-        logging.info("checkpoint %s has other settings: training from the start", path)
-        return None
-    if state["epoch"] > epochs:
-        logging.info("checkpoint %s is past epoch %d: training from the start", path, epochs)
-        return None
-    return state
-
-
 def train(
     model: nn.Module,
     epoch_batches: Callable[[int], Iterable[Batch]],
@@ -196,7 +179,7 @@ def train(
     history: list[dict[str, Any]] = []
     first_epoch = 1
     best: dict[str, Any] | None = None
-    resumed = _load_resume_state(checkpoint_path, fingerprint, settings.epochs)
+    resumed = load_resume_state(checkpoint_path, fingerprint, settings.epochs)
     if resumed is not None:
         model.load_state_dict(resumed["model"])
         optimizer.load_state_dict(resumed["optimizer"])
@@ -264,7 +247,7 @@ def train(
             val_input_psnr,
             row["seconds"],
         )
-        _save_resume_state(checkpoint_path, model, optimizer, epoch, history, fingerprint, best)
+        save_resume_state(checkpoint_path, model, optimizer, epoch, history, fingerprint, best)
         if on_epoch_end is not None:
             on_epoch_end(epoch)
     if keep_best:
@@ -310,17 +293,3 @@ def _stop_unless_finite(
             f"{run_name}: training made a weight or batch-norm statistic non-finite in epoch {epoch} "
             f"(by step {first_step + len(step_losses) - 1}) while the loss stayed finite; {advice}"
         )
-
-
-def _save_resume_state(path, model, optimizer, epoch, history, fingerprint, best=None) -> None:
-    save_torch(
-        path,
-        {
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "epoch": epoch,
-            "history": history,
-            "fingerprint": fingerprint,
-            "best": best,
-        },
-    )

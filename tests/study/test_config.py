@@ -41,7 +41,8 @@ def test_minimal_config_gets_every_default():
     assert config["noise"]["law"] == "paper"
     assert config["stats"]["reference"] == "dncnn"
     assert config["dncnn"]["pretrain"]["source"] == "authors"
-    assert config["dncnn"]["finetune"]["learning_rate"] == 0.001
+    assert config["dncnn"]["finetune"]["learning_rate"] == 1e-5
+    assert config["dncnn"]["finetune"]["solver"] == "exact"
 
 
 def test_default_config_file_matches_schema_defaults():

@@ -156,7 +156,7 @@ def batch_norm_input_statistics(model: DnCNN, images: torch.Tensor) -> tuple[tor
 
 
 def test_reestimation_sets_exact_statistics_and_changes_nothing_else():
-    from ldct.training.finetune import reestimate_batch_norm
+    from ldct.training.batch_norm import reestimate_batch_norm
 
     model, before = pretrained_model(), pretrained_model()
     images = torch.from_numpy(np.random.default_rng(5).random((23, 1, 16, 16), dtype=np.float32))

@@ -8,8 +8,14 @@ import pytest
 import torch
 
 from ldct.denoising.dncnn import DnCNN
-from ldct.training.finetune import with_trunk_features
-from ldct.training.last_layer import NormalEquations, layer_weights, mean_loss, set_last_layer, solve
+from ldct.training.last_layer import (
+    NormalEquations,
+    layer_weights,
+    mean_loss,
+    set_last_layer,
+    solve,
+    with_trunk_features,
+)
 
 
 def tiny_case(seed=0, count=5, size=7, channels=3):

@@ -309,7 +309,7 @@ def test_pretraining_and_fine_tuning_name_their_run_and_config_section(tmp_path)
     patches[5] = np.nan
     is_validation = np.arange(12) < 2
     finetune_settings = {"epochs": 1, "batch_size": 4, "learning_rate": 1e-3, "precision": "float32",
-                         "deterministic": True, "batchnorm": "frozen"}
+                         "deterministic": True, "batchnorm": "frozen", "solver": "adam"}
     with pytest.raises(LdctInputError, match=r"^dncnn_full: training loss is nan at epoch 1 \(step \d\); "
                        r"lower dncnn\.finetune\.learning_rate \(now 0\.001\)$"):
         finetune(DnCNN(depth=3, channels=4), "dncnn_full", "all", patches, patches, is_validation,

@@ -61,8 +61,9 @@ RULE_JOBS = {
         [PRETRAINED, "results/dncnn/pretrained/epochs.tsv", "results/dncnn/pretrained/manifest.json"],
     ),
     "patches": (TRAINING_SLICES, PATCHES),
+    "last_layer_optimum": ([PRETRAINED] + PATCHES, ["results/dncnn/last_layer_optimum.json"]),
     "finetune_dncnn": (
-        [PRETRAINED] + PATCHES,
+        [PRETRAINED, "results/dncnn/last_layer_optimum.pt"] + PATCHES,
         ["results/dncnn/dncnn_tra/model.pt", "results/dncnn/dncnn_tra/epochs.tsv"],
     ),
     "denoise_cnn": (

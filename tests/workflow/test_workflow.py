@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -290,7 +291,8 @@ def test_tabulated_mtf_reaches_the_curve_the_simulations_use(tmp_path):
 
 @pytest.mark.slow
 def test_training_logs_show_a_bar_and_a_line_per_epoch(tiny_study):
-    for log in ("pretrain_dncnn.log", "finetune_dncnn/dncnn_tra.log", "finetune_dncnn/dncnn_full.log"):
+    """Pretraining and dncnn_full train with Adam; dncnn_tra is the last layer's exact optimum."""
+    for log in ("pretrain_dncnn.log", "finetune_dncnn/dncnn_full.log"):
         text = (tiny_study / "results/logs" / log).read_text()
         for epoch in (1, 2):
             assert f"epoch {epoch}/2: 100%" in text, log  # the progress bar, finished
@@ -298,6 +300,10 @@ def test_training_logs_show_a_bar_and_a_line_per_epoch(tiny_study):
     epochs = read_table(tiny_study / "results/dncnn/dncnn_full/epochs.tsv")
     assert [int(row["epoch"]) for row in epochs] == [1, 2]
     assert (tiny_study / "results/checkpoints/dncnn_full/last.pt").exists()
+    assert "last layer solved exactly" in (tiny_study / "results/logs/finetune_dncnn/dncnn_tra.log").read_text()
+    for variant in ("dncnn_tra", "dncnn_full"):
+        record = json.loads((tiny_study / f"results/dncnn/{variant}/optimum.json").read_text())
+        assert record["converged"] and record["ratio"] <= (1.01 if variant == "dncnn_tra" else 1 + 1e-5)
 
 
 @pytest.mark.slow
@@ -340,8 +346,6 @@ def test_kair_checkpoint_named_in_config_becomes_the_original_dncnn(tmp_path):
 def test_the_authors_dncnn_b_is_imported_and_named_in_the_provenance(tmp_path):
     """The default source on the tiny config: the shipped conversion, checked and copied, with an
     empty epoch table (the authors publish no training curve), its SHA-256 in provenance.json."""
-    import json
-
     from ldct.core.storage import file_sha256
     from ldct.denoising.originals import DEFAULT_ORIGINAL
 
