@@ -32,9 +32,19 @@ from ldct.evaluation.comparisons import (
 CLAIM_COLUMNS = ("claim", "paper_statement", "test", "our_numbers", "verdict")
 NOT_CONVERGED = "inconclusive (network did not converge)"
 VERDICTS = ("reproduced", "not reproduced", "inconclusive", NOT_CONVERGED)
-TRANSFER_METHOD = "dncnn_tra"
 ULTRA_LOW_DOSES = (0.1, 0.05)
 HIGH_DOSES = (0.75, 0.5)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How the claims check reads the paper: ``min_relative_gain`` (a fraction of dncnn's mean
+    SSIM) is the least gain that counts as "approximately 10 %"; ``transfer_method`` is the
+    fine-tuned method the paper's DnCNN_Tra is (``dncnn_tra``, last layer; or ``dncnn_full``,
+    every layer, as MATLAB's ``trainNetwork`` updates unless told otherwise)."""
+
+    min_relative_gain: float = 0.05
+    transfer_method: str = "dncnn_tra"
 
 
 def _filters(table: StatsTable) -> list[str]:
@@ -52,7 +62,7 @@ def _verdict(outcomes: list[str], incomplete: bool) -> str:
     return "reproduced"
 
 
-def _filters_below_dncnn(table: StatsTable, min_relative_gain: float) -> list[Comparison]:
+def _filters_below_dncnn(table: StatsTable, reading: Reading) -> list[Comparison]:
     """(a) Every filter's SSIM below dncnn's at 10 % and 5 % dose."""
     return [
         Comparison(dose, method, "ssim", "lower")
@@ -61,7 +71,7 @@ def _filters_below_dncnn(table: StatsTable, min_relative_gain: float) -> list[Co
     ]
 
 
-def _dncnn_at_least_filters(table: StatsTable, min_relative_gain: float) -> list[Comparison]:
+def _dncnn_at_least_filters(table: StatsTable, reading: Reading) -> list[Comparison]:
     """(b) No filter's SSIM above dncnn's at any dose of the run."""
     return [
         Comparison(dose, method, "ssim", "not_higher")
@@ -70,24 +80,24 @@ def _dncnn_at_least_filters(table: StatsTable, min_relative_gain: float) -> list
     ]
 
 
-def _transfer_gain(table: StatsTable, min_relative_gain: float) -> list[Comparison]:
-    """(c) dncnn_tra's SSIM above dncnn's by min_relative_gain of its mean at 10 % and 5 %."""
+def _transfer_gain(table: StatsTable, reading: Reading) -> list[Comparison]:
+    """(c) DnCNN_Tra's SSIM above dncnn's by min_relative_gain of its mean at 10 % and 5 %."""
     return [
-        Comparison(dose, TRANSFER_METHOD, "ssim", "higher", relative_gain=min_relative_gain)
+        Comparison(dose, reading.transfer_method, "ssim", "higher", relative_gain=reading.min_relative_gain)
         for dose in ULTRA_LOW_DOSES
     ]
 
 
-def _transfer_over_smooths(table: StatsTable, min_relative_gain: float) -> list[Comparison]:
-    """(d) dncnn_tra's SSIM and PSNR below dncnn's at 75 % and 50 % dose."""
+def _transfer_over_smooths(table: StatsTable, reading: Reading) -> list[Comparison]:
+    """(d) DnCNN_Tra's SSIM and PSNR below dncnn's at 75 % and 50 % dose."""
     return [
-        Comparison(dose, TRANSFER_METHOD, metric, "lower")
+        Comparison(dose, reading.transfer_method, metric, "lower")
         for dose in HIGH_DOSES
         for metric in ("ssim", "psnr")
     ]
 
 
-def _gaussian_like_dncnn(table: StatsTable, min_relative_gain: float) -> list[Comparison]:
+def _gaussian_like_dncnn(table: StatsTable, reading: Reading) -> list[Comparison]:
     """(e) The Gaussian filter's SSIM not significantly different from dncnn's at any dose."""
     return [Comparison(dose, "gaussian", "ssim", "no_difference") for dose in table.doses]
 
@@ -95,13 +105,13 @@ def _gaussian_like_dncnn(table: StatsTable, min_relative_gain: float) -> list[Co
 @dataclass(frozen=True)
 class _Claim:
     """A claim of the paper; ``test`` has the fields {ssim}, {psnr} (metric columns), {gain}
-    (min_relative_gain in %) and {filters} (the paper's filters); ``comparisons`` lists what to
-    read for a table and that gain."""
+    (min_relative_gain in %), {filters} (the paper's filters) and {transfer} (the method read as
+    DnCNN_Tra); ``comparisons`` lists what to read for a table and a :class:`Reading`."""
 
     claim: str
     paper_statement: str
     test: str
-    comparisons: Callable[[StatsTable, float], list[Comparison]]
+    comparisons: Callable[[StatsTable, Reading], list[Comparison]]
 
 
 CLAIMS = (
@@ -128,7 +138,7 @@ CLAIMS = (
         "c",
         "For DnCNN_Tra, the SSIM was improved by approximately 10% relative to that of the "
         "original DnCNN method in the 5% and 10% dose-equivalent images.",
-        "At 10 % and 5 % dose the CI of dncnn_tra's {ssim} minus dncnn's must lie entirely above "
+        "At 10 % and 5 % dose the CI of {transfer}'s {ssim} minus dncnn's must lie entirely above "
         "{gain} % of dncnn's mean {ssim} ('approximately 10 %' read as at least {gain} %); a CI "
         "entirely below that threshold contradicts the claim.",
         _transfer_gain,
@@ -138,7 +148,7 @@ CLAIMS = (
         "[DnCNN_Tra:] excessive smoothing at dose-reduction levels of 75% and 50% [...] in the "
         "results for the 75% and 50% dose-equivalent images, SSIM and PSNR were significantly "
         "degraded relative to the results for the original DnCNN method.",
-        "At 75 % and 50 % dose the CIs of dncnn_tra's {ssim} and {psnr} minus dncnn's must both "
+        "At 75 % and 50 % dose the CIs of {transfer}'s {ssim} and {psnr} minus dncnn's must both "
         "lie entirely below 0; a CI entirely above 0 contradicts the claim.",
         _transfer_over_smooths,
     ),
@@ -155,13 +165,13 @@ CLAIMS = (
 
 
 def _check(
-    claim: _Claim, table: StatsTable, min_relative_gain: float, convergence: Mapping[str, Mapping]
+    claim: _Claim, table: StatsTable, reading: Reading, convergence: Mapping[str, Mapping]
 ) -> dict[str, str]:
     """The CLAIM_COLUMNS row of one claim."""
     outcomes: list[str] = []
     numbers: list[str] = []
     gaps: list[str] = []
-    comparisons = claim.comparisons(table, min_relative_gain)
+    comparisons = claim.comparisons(table, reading)
     unconverged = [
         method for method in dict.fromkeys(comparison.method for comparison in comparisons)
         if method in convergence and not convergence[method]["converged"]
@@ -187,7 +197,8 @@ def _check(
     test = claim.test.format(
         ssim=table.columns["ssim"],
         psnr=table.columns["psnr"],
-        gain=f"{min_relative_gain * 100:g}",
+        gain=f"{reading.min_relative_gain * 100:g}",
+        transfer=reading.transfer_method,
         filters=", ".join(paper_filters()),
     )
     return {
@@ -203,6 +214,7 @@ def check_claims(
     stats_rows: Iterable[Mapping[str, str]],
     convention: str = "paper",
     min_relative_gain: float = 0.05,
+    transfer_method: str = "dncnn_tra",
     convergence: Mapping[str, Mapping] | None = None,
 ) -> list[dict[str, str]]:
     """One CLAIM_COLUMNS row per claim (a) to (e) of the paper, with its verdict from VERDICTS.
@@ -210,10 +222,12 @@ def check_claims(
     ``stats_rows`` are stats-table rows as ``read_table`` gives them. ``convention`` picks the
     metric columns: "paper" (ssim_paper, psnr_paper) or "window" (ssim_window, psnr_window).
     ``min_relative_gain`` (a fraction of dncnn's mean SSIM) is the least SSIM gain of dncnn_tra
-    over dncnn that counts as the paper's "approximately 10 %" in claim (c). ``convergence``
+    over dncnn that counts as the paper's "approximately 10 %" in claim (c).
+    ``transfer_method`` is the method claims (c) and (d) treat as DnCNN_Tra. ``convergence``
     maps a fine-tuned method to its convergence record (``optimum.json``); a claim comparing a
     method whose record says it did not converge gets :data:`NOT_CONVERGED`.
     Raises ValueError when the table lacks a needed column, the dncnn rows, or the metrics.
     """
     table = StatsTable(stats_rows, convention)
-    return [_check(claim, table, min_relative_gain, convergence or {}) for claim in CLAIMS]
+    reading = Reading(min_relative_gain, transfer_method)
+    return [_check(claim, table, reading, convergence or {}) for claim in CLAIMS]

@@ -404,3 +404,17 @@ def test_claims_about_a_network_that_did_not_converge_are_inconclusive_with_the_
     numbers = next(row["our_numbers"] for row in stalled if row["claim"] == "c")
     assert numbers.endswith("dncnn_tra did not converge: training loss 0.0034 is 1.700 x the last layer's "
                             "optimum 0.002 (limit 0.00202)")
+
+
+def test_the_method_read_as_dncnn_tra_decides_claims_c_and_d_only():
+    """dncnn_full as DnCNN_Tra: (c) and (d) read its rows (here those of the paper-like
+    dncnn_tra, under the other name, and a contradicting dncnn_tra); (a), (b), (e) do not move."""
+    spec = _paper_like()
+    spec = {**{(d, "dncnn_full", k): v for (d, m, k), v in spec.items() if m == "dncnn_tra"},
+            **_all_contradicted()}
+    rows = _table(spec)
+    assert _verdicts(rows)[2:4] == "NN"
+    assert _verdicts(rows, transfer_method="dncnn_full")[2:4] == "RR"
+    assert _verdicts(rows, transfer_method="dncnn_full")[::4] == _verdicts(rows)[::4]
+    claim_c = _claim(rows, "c", transfer_method="dncnn_full")
+    assert "CI of dncnn_full's ssim_paper" in claim_c["test"] and "dncnn_full − dncnn" in claim_c["our_numbers"]
