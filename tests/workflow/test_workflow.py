@@ -386,9 +386,11 @@ def test_pretraining_on_a_picture_folder_reruns_when_a_picture_changes(tmp_path)
 
 @pytest.mark.slow
 def test_changing_the_cnn_hu_window_reruns_only_cnn_jobs(tiny_study):
-    """dncnn.hu_window: fine-tuning and CNN denoising rerun; filters, patches, pretraining do not."""
+    """dncnn.hu_window: the last layer's optimum, fine-tuning and CNN denoising rerun; filters,
+    patches, pretraining do not."""
     dry = dry_run_with(tiny_study, "dncnn", {"hu_window": {"low_hu": -1024, "high_hu": 1024}})
     assert job_counts(dry.stdout) == {
+        "last_layer_optimum": 1,
         "finetune_dncnn": 2,
         "denoise": 3 * 2,
         "metrics": 3 * 2,
