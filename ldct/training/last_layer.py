@@ -20,6 +20,7 @@ gives the optimal weights and the loss they reach, :func:`mean_loss` the loss of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 import torch
 from torch import nn
@@ -49,13 +50,20 @@ class NormalEquations:
     def of(cls, features: torch.Tensor, clean: torch.Tensor, chunk: int = CHUNK_PATCHES) -> NormalEquations:
         """The sums over patches ``features`` (N, 1 + channels, H, W: channel 0 the noisy input,
         the rest its trunk features) with their ``clean`` targets (N, 1, H, W), network units."""
-        channels = features.shape[1] - 1
-        size = 9 * channels + 1
-        gram = torch.zeros((size, size), dtype=torch.float64)
-        moment = torch.zeros(size, dtype=torch.float64)
+        return cls.of_chunks(
+            (features[start : start + chunk], clean[start : start + chunk]) for start in range(0, len(features), chunk)
+        )
+
+    @classmethod
+    def of_chunks(cls, chunks: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> NormalEquations:
+        """The sums over (features, clean) chunks of patches, as :meth:`of` takes them."""
+        gram = moment = None
         residual_squares, count = 0.0, 0
-        for start in range(0, len(features), chunk):
-            rows, residual = _design_rows(features[start : start + chunk], clean[start : start + chunk])
+        for features, clean in chunks:
+            rows, residual = _design_rows(features, clean)
+            if gram is None:
+                gram = torch.zeros((rows.shape[1], rows.shape[1]), dtype=torch.float64)
+                moment = torch.zeros(rows.shape[1], dtype=torch.float64)
             gram += rows.T @ rows
             moment += rows.T @ residual
             residual_squares += float(residual @ residual)
@@ -85,14 +93,10 @@ def network_equations(
     """The sums over patch pairs ``low``, ``full`` (N, 1, H, W, network units) for the last layer
     of ``model`` (a DnCNN, its other layers frozen as they are), trunk features computed a
     ``chunk`` of patches at a time (eval mode, batch norm folded): the memory of one chunk only."""
-    total = NormalEquations.of(with_trunk_features(model, low[:chunk]), full[:chunk], chunk)
-    for start in range(chunk, len(low), chunk):
-        part = NormalEquations.of(with_trunk_features(model, low[start : start + chunk]), full[start : start + chunk], chunk)
-        total.gram += part.gram
-        total.moment += part.moment
-        total.residual_squares += part.residual_squares
-        total.count += part.count
-    return total
+    return NormalEquations.of_chunks(
+        (with_trunk_features(model, low[start : start + chunk]), full[start : start + chunk])
+        for start in range(0, len(low), chunk)
+    )
 
 
 def _design_rows(features: torch.Tensor, clean: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
