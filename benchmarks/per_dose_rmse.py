@@ -6,7 +6,9 @@ Reads the patches a finished study wrote (``results/patches/``: ``low_dose.npy``
 named on all of them (``ldct.denoising.inference.denoise_stack``, the study's own inference, in
 the default HU window -1000..1000 unless ``--hu-window`` says otherwise). A network helps at a
 dose where its output RMSE is below the input's. Prints one markdown table: a row per dose and
-split (train, validation), the input RMSE and each network's output RMSE.
+split (train, validation), the input RMSE and each network's output RMSE. (A study's own networks
+report this on the validation patches in ``results/dncnn/*/per_dose.tsv``; this compares any
+networks, on the training patches too.)
 
     python benchmarks/per_dose_rmse.py [--results results] \\
         [--model authors_dncnn_b=ldct/models/authors_dncnn_b.pt ...] [--hu-window -1000 1000]
@@ -27,17 +29,13 @@ from ldct.denoising.checkpoints import load_model
 from ldct.denoising.inference import denoise_stack
 from ldct.denoising.originals import SHIPPED_ORIGINALS
 from ldct.denoising.scaling import window_scaling
+from ldct.training.per_dose import rmse_hu
 
 DEFAULT_MODELS = {
     "authors DnCNN-B": SHIPPED_ORIGINALS["authors", "blind"],
     "authors DnCNN-S25": SHIPPED_ORIGINALS["authors", "fixed"],
     "ldct DnCNN-B": SHIPPED_ORIGINALS["ldct", "blind"],
 }
-
-
-def rmse_hu(estimate: np.ndarray, reference: np.ndarray) -> float:
-    """Root mean squared difference (HU) over every pixel of the patches given."""
-    return float(np.sqrt(np.mean((estimate.astype(np.float64) - reference) ** 2)))
 
 
 def named_model(text: str) -> tuple[str, Path]:

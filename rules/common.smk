@@ -174,7 +174,10 @@ def study_targets():
         *dicom_outputs(),
     ]
     if STUDY.cnn_methods:
-        targets.append("results/figures/training_curves.png")
+        targets += [
+            "results/figures/training_curves.png",
+            "results/figures/per_dose.png",
+        ]
     if config["stats"]["reference"] == "dncnn":  # the paper's claims compare with DnCNN
         targets += ["results/claims/claims.tsv", "results/report/claims.html"]
     return targets

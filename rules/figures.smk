@@ -152,6 +152,31 @@ rule figure_scores:
         "../workflow_scripts/figure_scores.py"
 
 
+rule figure_per_dose:
+    """RMSE and SSIM per dose of the original DnCNN and of each fine-tuning against their input."""
+    input:
+        per_dose=list(STUDY.trained_models("per_dose.tsv").values()),
+        epochs=list(STUDY.trained_models().values()),
+    output:
+        figure=report(
+            "results/figures/per_dose.png",
+            caption="report/per_dose.rst",
+            category="Training",
+            labels={"figure": "Per-dose RMSE and SSIM"},
+        ),
+    log:
+        "results/logs/figure_per_dose.log",
+    benchmark:
+        "results/benchmarks/figure_per_dose.tsv"
+    conda:
+        "../envs/figures.yaml"
+    params:
+        names=list(STUDY.trained_models()),
+        dpi=config["figures"]["dpi"],
+    script:
+        "../workflow_scripts/figure_per_dose.py"
+
+
 rule figure_training:
     """Loss and validation PSNR per epoch of pretraining and of each fine-tuning."""
     input:

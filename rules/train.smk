@@ -106,6 +106,40 @@ rule last_layer_optimum:
         "../workflow_scripts/last_layer_optimum.py"
 
 
+rule per_dose_original:
+    """RMSE and SSIM per dose of the original DnCNN and of its input on the CT validation patches."""
+    input:
+        pretrained=stage_input("pretrained", "dncnn/pretrained/model.pt"),
+        low_dose=stage_input("patches", "patches/low_dose.npy"),
+        full_dose=stage_input("patches", "patches/full_dose.npy"),
+        index=stage_input("patches", "patches/index.tsv"),
+    output:
+        per_dose=report(
+            "results/{study}dncnn/pretrained/per_dose.tsv",
+            caption="report/per_dose_table.rst",
+            category="Training",
+            labels={
+                "table": "Per-dose validation scores (TSV)",
+                "variant": "original",
+            },
+        ),
+    log:
+        "results/{study}logs/per_dose_original.log",
+    benchmark:
+        "results/{study}benchmarks/per_dose_original.tsv"
+    conda:
+        "../envs/torch.yaml"
+    threads: network_threads
+    resources:
+        gpu=1,
+    params:
+        hu_window=study_setting("dncnn", "hu_window"),
+        hu_scaling=study_setting("dncnn", "hu_scaling"),
+        device=config["dncnn"]["device"],
+    script:
+        "../workflow_scripts/per_dose_original.py"
+
+
 rule finetune_dncnn:
     """Transfer learning of the original DnCNN on the CT patches (last layer or every layer)."""
     input:
@@ -117,6 +151,15 @@ rule finetune_dncnn:
     output:
         model="results/{study}dncnn/{variant}/model.pt",
         convergence="results/{study}dncnn/{variant}/optimum.json",
+        per_dose=report(
+            "results/{study}dncnn/{variant}/per_dose.tsv",
+            caption="report/per_dose_table.rst",
+            category="Training",
+            labels={
+                "table": "Per-dose validation scores (TSV)",
+                "variant": "{variant}",
+            },
+        ),
         epochs=report(
             "results/{study}dncnn/{variant}/epochs.tsv",
             caption="report/epochs_table.rst",

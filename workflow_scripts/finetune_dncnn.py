@@ -1,7 +1,7 @@
-"""Rule finetune_dncnn: transfer learning of the original DnCNN on the CT patches, and whether it
-converged (its training loss against the last layer's exact optimum)."""
+"""Rule finetune_dncnn: transfer learning of the original DnCNN on the CT patches, whether it
+converged (its training loss against the last layer's exact optimum), and what it does to the
+validation patches dose by dose, from its start (epoch 0) to every epoch."""
 
-import numpy as np
 import torch
 
 from ldct.core.devices import resolve_device, set_torch_threads
@@ -9,8 +9,9 @@ from ldct.core.methods import FINETUNE_LAYERS
 from ldct.core.storage import load_array, read_table, save_json, write_table
 from ldct.denoising.checkpoints import load_model, save_checkpoint
 from ldct.training.convergence import convergence_record, training_loss
-from ldct.training.finetune import FINETUNE_HISTORY_COLUMNS, finetune
-from ldct.training.patches import patch_scaling
+from ldct.training.finetune import FINETUNE_HISTORY_COLUMNS, finetune, start_network
+from ldct.training.patches import patch_doses, patch_scaling, validation_flags
+from ldct.training.per_dose import PER_DOSE_COLUMNS, PerDoseValidation, per_dose_table
 from ldct.workflow import config_value, run_rule
 
 
@@ -21,11 +22,12 @@ def main():
         device = resolve_device(snakemake.params.device).type
     pretrained, _ = load_model(snakemake.input.pretrained)
     index = read_table(snakemake.input.index)
-    is_validation = np.array([row["split"] == "validation" for row in index])
+    is_validation = validation_flags(index)
     scaling = patch_scaling(index, snakemake.params.hu_scaling, snakemake.params.hu_window, snakemake.input.index)
     optimum = torch.load(snakemake.input.optimum, map_location="cpu", weights_only=True)
     settings = snakemake.params.settings
     low, full = load_array(snakemake.input.low_dose), load_array(snakemake.input.full_dose)
+    doses = patch_doses(index)
     model, history = finetune(
         pretrained,
         variant,
@@ -39,6 +41,7 @@ def main():
         snakemake.params.checkpoint,
         device,
         optimum=optimum,
+        doses=doses,
     )
     info = {
         "variant": variant,
@@ -49,6 +52,9 @@ def main():
     }
     save_checkpoint(snakemake.output.model, model, info)
     write_table(snakemake.output.epochs, history, FINETUNE_HISTORY_COLUMNS)
+    validation = PerDoseValidation.of_patches(low, full, doses, is_validation, scaling, resolve_device(device))
+    start = validation.rows(start_network(pretrained, layers, settings["solver"], optimum).to(validation.device))
+    write_table(snakemake.output.per_dose, per_dose_table(start, history), PER_DOSE_COLUMNS)
     kept = next((row["epoch"] for row in history if row["kept"]), 0)  # 0: the start was kept
     trained = training_loss(model, low, full, ~is_validation, scaling, device)
     save_json(

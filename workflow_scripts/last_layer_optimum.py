@@ -1,14 +1,13 @@
 """Rule last_layer_optimum: the exact least-squares optimum of the original DnCNN's last layer on
 the CT training patches (the fine-tunings start from it or are measured against it)."""
 
-import numpy as np
 import torch
 
 from ldct.core.devices import resolve_device, set_torch_threads
 from ldct.core.storage import load_array, read_table, save_json
 from ldct.denoising.checkpoints import load_model, save_torch
 from ldct.training.last_layer import layer_weights, mean_loss, network_equations, solve
-from ldct.training.patches import patch_scaling
+from ldct.training.patches import patch_scaling, validation_flags
 from ldct.workflow import config_value, run_rule
 
 
@@ -18,7 +17,7 @@ def main():
         device = resolve_device(snakemake.params.device)
     pretrained, _ = load_model(snakemake.input.pretrained)
     index = read_table(snakemake.input.index)
-    is_training = np.array([row["split"] == "train" for row in index])
+    is_training = ~validation_flags(index)
     scaling = patch_scaling(index, snakemake.params.hu_scaling, snakemake.params.hu_window, snakemake.input.index)
     low = scaling.to_network(load_array(snakemake.input.low_dose))[is_training]
     full = scaling.to_network(load_array(snakemake.input.full_dose))[is_training]

@@ -76,12 +76,13 @@ class Study:
     def method(self, name: str) -> Method:
         return METHODS[name]
 
-    def trained_models(self) -> dict[str, str]:
-        """Training-curve label -> epochs table of the original DnCNN and each fine-tuning."""
+    def trained_models(self, table: str = "epochs.tsv") -> dict[str, str]:
+        """Training-curve label -> ``table`` (``epochs.tsv`` or ``per_dose.tsv``) of the
+        original DnCNN and of each fine-tuning."""
         pretrained = next(m.name for m in METHODS.values() if m.kind == "cnn" and not m.finetune)
         names = dict.fromkeys([pretrained] + self.cnn_methods)
         return {
-            METHODS[name].training_label: f"results/dncnn/{METHODS[name].model}/epochs.tsv"
+            METHODS[name].training_label: f"results/dncnn/{METHODS[name].model}/{table}"
             for name in names
         }
 

@@ -53,6 +53,7 @@ from ldct.denoising.scaling import HuScaling
 from ldct.training.batch_norm import reestimate_batch_norm
 from ldct.training.last_layer import set_last_layer, with_trunk_features
 from ldct.training.loop import HISTORY_COLUMNS, Batch, TrainingSettings, pooled_psnr_db, train
+from ldct.training.per_dose import PerDoseValidation
 
 #: Share of the device's available memory the trunk-feature cache (and its copy of the
 #: training rows) may take.
@@ -88,6 +89,16 @@ def trainable_copy(pretrained: DnCNN, layers: str) -> DnCNN:
     for parameter in model.last_layer.parameters():
         parameter.requires_grad = True
     return model
+
+
+def start_network(pretrained: DnCNN, layers: str, solver: str, optimum: dict | None) -> DnCNN:
+    """The network a fine-tuning starts from (its epoch 0): ``pretrained``, or, for every-layer
+    training with solver ``exact``, a copy whose last layer holds ``optimum["weights"]``."""
+    if solver != "exact" or layers == "last":
+        return pretrained
+    start = copy.deepcopy(pretrained)
+    set_last_layer(start.last_layer, optimum["weights"])
+    return start
 
 
 class LastLayerOnFeatures(nn.Module):
@@ -143,6 +154,7 @@ def finetune(
     device: str = "auto",
     feature_cache_bytes: int | None = None,
     optimum: dict | None = None,
+    doses: np.ndarray | None = None,
 ) -> tuple[DnCNN, list[dict]]:
     """Fine-tune ``layers`` of ``pretrained`` on HU patch pairs (N, size, size) as method
     ``variant``; return the model and its history.
@@ -160,6 +172,9 @@ def finetune(
     ``all`` Adam then trains every layer from there and the model keeps the epoch of highest
     validation PSNR, the start counting as epoch 0. ``adam``: Adam from ``pretrained``, the
     last epoch kept, as the paper trains.
+
+    With ``doses`` (each patch's dose), every history row also holds ``per_dose``: that epoch's
+    scores per dose on the validation patches (:mod:`ldct.training.per_dose`).
     """
     if settings["solver"] not in SOLVERS:
         raise ValueError(f"unknown solver '{settings['solver']}', expected one of {list(SOLVERS)}")
@@ -178,9 +193,9 @@ def finetune(
     # The patches go to the device once, as one tensor each; batches are gathered there.
     low_t, full_t = as_patch_tensor(low, where), as_patch_tensor(full, where)
     images_t = low_t
-    model = trainable_copy(pretrained, layers)
     warm_start = settings["solver"] == "exact"
-    if warm_start:
+    model = trainable_copy(start_network(pretrained, layers, settings["solver"], optimum), layers)
+    if warm_start and layers == "last":
         set_last_layer(model.last_layer, optimum["weights"])
     trained: nn.Module = model
     cache_bytes = low.nbytes * (1 + pretrained.channels)
@@ -194,22 +209,29 @@ def finetune(
     val_low, val_full = rows_of(low_t, validation), rows_of(full_t, validation)
     batch_size = settings["batch_size"]
 
-    def validate(net: torch.nn.Module, _device: torch.device) -> tuple[float, float]:
+    per_dose = None
+    if doses is not None:
+        chosen = np.flatnonzero(is_validation)
+        per_dose = PerDoseValidation(val_low, low_hu[chosen], full_hu[chosen], doses[chosen], scaling.rows(chosen))
+
+    def validate(net: torch.nn.Module, _device: torch.device) -> dict:
         output = torch.cat([net(chunk) for chunk in val_low.split(64)])
-        return pooled_psnr_db(output, val_full), pooled_psnr_db(val_low[:, :1], val_full)
+        scores = {"val_psnr_db": pooled_psnr_db(output, val_full), "val_input_psnr_db": pooled_psnr_db(val_low[:, :1], val_full)}
+        if per_dose is not None:
+            scores["per_dose"] = per_dose.rows(net)
+        return scores
 
     if warm_start and layers == "last":
         model.to(where).eval()
         start = time.perf_counter()
         with torch.no_grad():
-            val_psnr, val_input_psnr = validate(model, where)
+            scores = validate(model, where)
         history = [{
-            "epoch": 1, "steps": 0, "learning_rate": math.nan, "loss": optimum["loss"],
-            "val_psnr_db": val_psnr, "val_input_psnr_db": val_input_psnr,
+            "epoch": 1, "steps": 0, "learning_rate": math.nan, "loss": optimum["loss"], **scores,
             "seconds": time.perf_counter() - start, "precision": "float64", "kept": True,
         }]
         logging.info("last layer solved exactly: training loss %.6g, validation PSNR %.2f dB (input %.2f dB)",
-                     optimum["loss"], val_psnr, val_input_psnr)
+                     optimum["loss"], scores["val_psnr_db"], scores["val_input_psnr_db"])
     else:
         history = _train_with_adam(
             trained, train_low, train_full, validate, settings, seed, checkpoint_path, device,

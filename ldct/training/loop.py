@@ -137,7 +137,7 @@ def train(
     model: nn.Module,
     epoch_batches: Callable[[int], Iterable[Batch]],
     steps_per_epoch: int,
-    validate: Callable[[nn.Module, torch.device], tuple[float, float]],
+    validate: Callable[[nn.Module, torch.device], dict[str, Any]],
     settings: TrainingSettings,
     checkpoint_path: str | os.PathLike,
     fingerprint_extra: dict[str, Any],
@@ -149,8 +149,10 @@ def train(
 ) -> list[dict[str, Any]]:
     """Train the parameters of ``model`` that require gradients; return the per-epoch history.
 
-    ``validate(model, device)`` returns (PSNR of the output, PSNR of the input) in dB on
-    held-out data; it runs after every epoch. ``on_epoch_end(epoch)`` runs after the
+    ``validate(model, device)`` returns the scores of the model on held-out data: at least
+    ``val_psnr_db`` and ``val_input_psnr_db`` (PSNR of the output and of the input, dB); it runs
+    after every epoch, and everything it returns joins that epoch's history row (and the resume
+    checkpoint: plain Python values only). ``on_epoch_end(epoch)`` runs after the
     epoch's checkpoint is written. With ``keep_best``, ``model`` ends with the weights of the
     epoch of highest validation PSNR, the weights it started with counting as epoch 0 (also
     validated, before training); the history's ``kept`` column marks that epoch (the resume
@@ -189,7 +191,7 @@ def train(
     elif keep_best:
         model.eval()
         with torch.no_grad():
-            start_psnr, _ = validate(model, device)
+            start_psnr = validate(model, device)["val_psnr_db"]
         best = {"epoch": 0, "val_psnr_db": start_psnr, "model": copy.deepcopy(model.state_dict())}
         logging.info("before training: validation PSNR %.2f dB", start_psnr)
     autocast = precision == "bfloat16"
@@ -224,17 +226,17 @@ def train(
         _stop_unless_finite(model, loss_sum, step_losses, epoch, first_step, run_name, advice)
         model.eval()
         with torch.no_grad():
-            val_psnr, val_input_psnr = validate(model, device)
+            scores = validate(model, device)
         row = {
             "epoch": epoch,
             "steps": epoch * steps_per_epoch,
             "learning_rate": rate,
             "loss": float(loss_sum) / steps,
-            "val_psnr_db": val_psnr,
-            "val_input_psnr_db": val_input_psnr,
+            **scores,
             "seconds": time.perf_counter() - start,
             "precision": precision,
         }
+        val_psnr = row["val_psnr_db"]
         history.append(row)
         if keep_best and val_psnr > best["val_psnr_db"]:
             best = {"epoch": epoch, "val_psnr_db": val_psnr, "model": copy.deepcopy(model.state_dict())}
@@ -244,7 +246,7 @@ def train(
             settings.epochs,
             row["loss"],
             val_psnr,
-            val_input_psnr,
+            row["val_input_psnr_db"],
             row["seconds"],
         )
         save_resume_state(checkpoint_path, model, optimizer, epoch, history, fingerprint, best)

@@ -174,3 +174,13 @@ def patch_scaling(
     names = [f"training image '{row['image']}' at dose {row['dose']}" for row in index]
     # The slices are float32: the table's 10 significant digits give their extremes back exactly.
     return minmax_scaling(*np.array(extremes, dtype=np.float32).T, names)
+
+
+def patch_doses(index: Sequence[dict]) -> np.ndarray:
+    """Each patch's dose (fraction of the full dose) from the rows of a patch index, float64 (N,)."""
+    return np.array([table_number(row["dose"]) for row in index])
+
+
+def validation_flags(index: Sequence[dict]) -> np.ndarray:
+    """Whether each patch of a patch index is a validation patch (else a training patch), bool (N,)."""
+    return np.array([row["split"] == "validation" for row in index])

@@ -157,8 +157,9 @@ def held_out_pairs(
 
 def held_out_psnr(
     model: DnCNN, pairs: Sequence[tuple[np.ndarray, np.ndarray]], device: torch.device
-) -> tuple[float, float]:
-    """Mean PSNR (dB, peak 1) of the model's output and of its input over whole images."""
+) -> dict[str, float]:
+    """Mean PSNR (dB, peak 1) of the model's output (``val_psnr_db``) and of its input
+    (``val_input_psnr_db``) over whole images."""
     outputs, inputs = [], []
     with torch.no_grad():
         for noisy, clean in pairs:
@@ -166,7 +167,7 @@ def held_out_psnr(
             clean_t = torch.from_numpy(clean)[None, None].to(device)
             outputs.append(batch_psnr_db(model(noisy_t), clean_t))
             inputs.append(batch_psnr_db(noisy_t, clean_t))
-    return float(np.mean(outputs)), float(np.mean(inputs))
+    return {"val_psnr_db": float(np.mean(outputs)), "val_input_psnr_db": float(np.mean(inputs))}
 
 
 def pretrain(
@@ -234,9 +235,8 @@ def held_out_scores(model: DnCNN, held_out: Sequence[np.ndarray], seed: int) -> 
     """Held-out PSNR (dB, peak 1) of the noisy and denoised images at each ``HELD_OUT_SIGMAS``."""
     scores = {}
     for sigma in HELD_OUT_SIGMAS:
-        output_psnr, input_psnr = held_out_psnr(
-            model, held_out_pairs(held_out, sigma, seed), torch.device("cpu")
-        )
+        psnr = held_out_psnr(model, held_out_pairs(held_out, sigma, seed), torch.device("cpu"))
+        output_psnr, input_psnr = psnr["val_psnr_db"], psnr["val_input_psnr_db"]
         scores[str(sigma)] = {
             "noisy": input_psnr,
             "denoised": output_psnr,

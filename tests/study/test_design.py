@@ -57,6 +57,11 @@ def test_method_facts_come_from_the_registry():
         "DnCNN_Tra, last layer fine-tuned": "results/dncnn/dncnn_tra/epochs.tsv",
         "DnCNN_full, all layers fine-tuned": "results/dncnn/dncnn_full/epochs.tsv",
     }
+    assert list(default.trained_models("per_dose.tsv").values()) == [
+        "results/dncnn/pretrained/per_dose.tsv",
+        "results/dncnn/dncnn_tra/per_dose.tsv",
+        "results/dncnn/dncnn_full/per_dose.tsv",
+    ]
 
 
 def test_a_fine_tuned_method_alone_still_shows_its_pretraining():

@@ -62,9 +62,14 @@ RULE_JOBS = {
     ),
     "patches": (TRAINING_SLICES, PATCHES),
     "last_layer_optimum": ([PRETRAINED] + PATCHES, ["results/dncnn/last_layer_optimum.json"]),
+    "per_dose_original": ([PRETRAINED] + PATCHES, ["results/dncnn/pretrained/per_dose.tsv"]),
     "finetune_dncnn": (
         [PRETRAINED, "results/dncnn/last_layer_optimum.pt"] + PATCHES,
-        ["results/dncnn/dncnn_tra/model.pt", "results/dncnn/dncnn_tra/epochs.tsv"],
+        [
+            "results/dncnn/dncnn_tra/model.pt",
+            "results/dncnn/dncnn_tra/epochs.tsv",
+            "results/dncnn/dncnn_tra/per_dose.tsv",
+        ],
     ),
     "denoise_cnn": (
         EVAL_SIMULATED + ["results/dncnn/dncnn_full/model.pt"],

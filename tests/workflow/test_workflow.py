@@ -37,6 +37,7 @@ def test_dry_run_of_default_config_lists_every_job(tmp_path):
         "import_pretrained_dncnn": 1,
         "patches": 1,
         "last_layer_optimum": 1,
+        "per_dose_original": 1,
         "finetune_dncnn": 2,
         "denoise": 4 * 7,
         "metrics": 4 * 7,
@@ -52,6 +53,7 @@ def test_dry_run_of_default_config_lists_every_job(tmp_path):
         "figure_profiles": 1,
         "figure_scores": 4,
         "figure_training": 1,
+        "figure_per_dose": 1,
         "dicom_full_dose": 1,
         "dicom_denoised": 4 * 7,
         "all": 1,
@@ -307,6 +309,26 @@ def test_training_logs_show_a_bar_and_a_line_per_epoch(tiny_study):
 
 
 @pytest.mark.slow
+def test_every_network_has_its_per_dose_table(tiny_study):
+    """The original once (epoch 0); dncnn_tra its start and the solved epoch; dncnn_full its
+    start (the optimum: the same rows as dncnn_tra's epoch 1) and both Adam epochs."""
+    index = read_table(tiny_study / "results/patches/index.tsv")
+    doses = {row["dose"] for row in index if row["split"] == "validation"}
+    expected_epochs = {"pretrained": [0], "dncnn_tra": [0, 1], "dncnn_full": [0, 1, 2]}
+    tables = {network: read_table(tiny_study / f"results/dncnn/{network}/per_dose.tsv") for network in expected_epochs}
+    for network, rows in tables.items():
+        assert sorted({int(row["epoch"]) for row in rows}) == expected_epochs[network], network
+        assert len(rows) == len(doses) * len(expected_epochs[network]), network
+        assert {float(row["dose"]) for row in rows} == {float(dose) for dose in doses}, network
+    assert [row for row in tables["dncnn_tra"] if row["epoch"] == "0"] == tables["pretrained"]
+    solved = [{**row, "epoch": "0"} for row in tables["dncnn_tra"] if row["epoch"] == "1"]
+    started = [row for row in tables["dncnn_full"] if row["epoch"] == "0"]
+    for a, b in zip(solved, started):  # the same network, computed on the device twice
+        assert a["rmse_input_hu"] == b["rmse_input_hu"]
+        assert float(a["rmse_output_hu"]) == pytest.approx(float(b["rmse_output_hu"]), rel=1e-4)
+
+
+@pytest.mark.slow
 def test_cnn_methods_change_the_image_and_record_their_model(tiny_study):
     low = np.load(tiny_study / "results/simulated/abdomen/dose0.1.npy")
     assert low.shape == (2, 128, 128)  # the realizations of the tiny study
@@ -391,6 +413,7 @@ def test_changing_the_cnn_hu_window_reruns_only_cnn_jobs(tiny_study):
     dry = dry_run_with(tiny_study, "dncnn", {"hu_window": {"low_hu": -1024, "high_hu": 1024}})
     assert job_counts(dry.stdout) == {
         "last_layer_optimum": 1,
+        "per_dose_original": 1,
         "finetune_dncnn": 2,
         "denoise": 3 * 2,
         "metrics": 3 * 2,
@@ -401,6 +424,7 @@ def test_changing_the_cnn_hu_window_reruns_only_cnn_jobs(tiny_study):
         "figure_images": 1,
         "figure_profiles": 1,
         "figure_training": 1,
+        "figure_per_dose": 1,
         "run_settings": 1,
         "provenance": 1,
         "all": 1,
@@ -437,6 +461,7 @@ REPORT_FIGURES = [
     "results/figures/cnn_closeups.png",
     *(f"results/figures/scores_{metric}.png" for metric in METRICS),
     "results/figures/training_curves.png",
+    "results/figures/per_dose.png",
 ]
 REPORT_TABLES = [
     "results/mtf/mtf_curve.tsv",

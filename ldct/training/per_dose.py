@@ -1,0 +1,103 @@
+"""What a DnCNN does to the validation patches, dose by dose: RMSE (HU) and SSIM of the
+undenoised low-dose patch (input) and of the network's output, each against its full-dose patch.
+
+One table per network, ``results/dncnn/{network}/per_dose.tsv``: for the original DnCNN once
+(epoch 0), for a fine-tuned network its start (epoch 0: the weights its training starts from)
+and every epoch after. A network helps at a dose where ``rmse_output_hu`` is below
+``rmse_input_hu``; a training that improves the pooled loss while making the mild doses worse
+shows here and nowhere else.
+
+RMSE is pooled over every pixel of the dose's patches. SSIM is the mean over the dose's patches
+of each patch's SSIM in the paper's convention (:func:`ldct.evaluation.metrics.ssim`, the
+full-dose patch's own range as the dynamic range), so it reads like the study's ``ssim_paper``
+on 50 x 50 pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from ldct.denoising.scaling import HuScaling
+from ldct.evaluation.metrics import ssim
+
+PER_DOSE_COLUMNS = ("epoch", "dose", "rmse_input_hu", "rmse_output_hu", "ssim_input", "ssim_output")
+
+
+def patch_ssim(test_hu: np.ndarray, reference_hu: np.ndarray) -> np.ndarray:
+    """SSIM of each patch of ``test_hu`` against the same patch of ``reference_hu`` ((N, H, W),
+    HU), the reference patch's range (max - min, HU) as the dynamic range; (N,) float64."""
+    return np.array([ssim(test, reference, float(np.ptp(reference))) for test, reference in zip(test_hu, reference_hu)])
+
+
+def per_dose_rows(output_hu: np.ndarray, low_hu: np.ndarray, full_hu: np.ndarray, doses: np.ndarray) -> list[dict]:
+    """One row per dose (highest first) of the patches (N, H, W; HU) whose doses are ``doses``
+    (N,; fractions of the full dose): RMSE (HU) and mean SSIM of the input ``low_hu`` and the
+    network's ``output_hu`` against ``full_hu`` (the columns of :data:`PER_DOSE_COLUMNS` but
+    ``epoch``)."""
+    full = np.asarray(full_hu, dtype=np.float64)
+    rows = []
+    for dose in sorted(set(np.asarray(doses).tolist()), reverse=True):
+        chosen = np.asarray(doses) == dose
+        rows.append({
+            "dose": float(dose),
+            "rmse_input_hu": rmse_hu(low_hu[chosen], full[chosen]),
+            "rmse_output_hu": rmse_hu(output_hu[chosen], full[chosen]),
+            "ssim_input": float(patch_ssim(low_hu[chosen], full[chosen]).mean()),
+            "ssim_output": float(patch_ssim(output_hu[chosen], full[chosen]).mean()),
+        })
+    return rows
+
+
+def rmse_hu(estimate: np.ndarray, reference: np.ndarray) -> float:
+    """Root of the mean squared difference (HU) over every pixel of the patches given."""
+    return float(np.sqrt(np.mean((np.asarray(estimate, dtype=np.float64) - reference) ** 2)))
+
+
+class PerDoseValidation:
+    """The per-dose rows of a network on fixed validation patches.
+
+    ``network_input`` is what the network is fed (N, C, H, W; network units: the low-dose
+    patch, or it and its cached trunk features); ``low_hu``, ``full_hu`` (N, H, W) the same
+    patches in HU, ``doses`` (N,) their doses and ``scaling`` their map to network units.
+    """
+
+    def __init__(
+        self, network_input: torch.Tensor, low_hu: np.ndarray, full_hu: np.ndarray, doses: np.ndarray,
+        scaling: HuScaling,
+    ):
+        self.network_input, self.low_hu, self.full_hu = network_input, low_hu, full_hu
+        self.doses, self.scaling = np.asarray(doses, dtype=np.float64), scaling
+
+    @property
+    def device(self) -> torch.device:
+        """Where the network input lies (and the network must)."""
+        return self.network_input.device
+
+    @classmethod
+    def of_patches(
+        cls, low_hu: np.ndarray, full_hu: np.ndarray, doses: np.ndarray, is_validation: np.ndarray,
+        scaling: HuScaling, device: torch.device,
+    ) -> "PerDoseValidation":
+        """The validation patches (where ``is_validation``) of HU patch pairs (N, H, W) whose
+        doses are ``doses`` and whose map to network units is ``scaling``, the network fed the
+        low-dose patch alone, on ``device``."""
+        chosen = np.flatnonzero(is_validation)
+        rows = scaling.rows(chosen)
+        network_input = torch.from_numpy(rows.to_network(low_hu[chosen])[:, None]).to(device)
+        return cls(network_input, low_hu[chosen], full_hu[chosen], np.asarray(doses)[chosen], rows)
+
+    @torch.no_grad()
+    def rows(self, network: nn.Module, chunk: int = 64) -> list[dict]:
+        """The per-dose rows of ``network`` (in eval mode, on the input's device)."""
+        output = torch.cat([network(part).float() for part in self.network_input.split(chunk)])
+        output_hu = self.scaling.to_hu(output[:, 0].cpu().numpy())
+        return per_dose_rows(output_hu, self.low_hu, self.full_hu, self.doses)
+
+
+def per_dose_table(start_rows: list[dict], history: list[dict]) -> list[dict]:
+    """The rows of ``per_dose.tsv``: ``start_rows`` as epoch 0 (the network before training,
+    or the original DnCNN), then each history row's ``per_dose`` under its epoch."""
+    epochs = [(0, start_rows)] + [(row["epoch"], row["per_dose"]) for row in history]
+    return [{"epoch": epoch, **row} for epoch, rows in epochs for row in rows]
