@@ -101,6 +101,7 @@ rule last_layer_optimum:
     params:
         hu_window=study_setting("dncnn", "hu_window"),
         hu_scaling=study_setting("dncnn", "hu_scaling"),
+        loss=study_setting("dncnn", "finetune", "loss"),
         device=config["dncnn"]["device"],
     script:
         "../workflow_scripts/last_layer_optimum.py"

@@ -9,6 +9,7 @@ from ldct.core.methods import FINETUNE_LAYERS
 from ldct.core.storage import load_array, read_table, save_json, write_table
 from ldct.denoising.checkpoints import load_model, save_checkpoint
 from ldct.training.convergence import convergence_record, training_loss
+from ldct.training.loss import patch_weights
 from ldct.training.finetune import FINETUNE_HISTORY_COLUMNS, finetune, start_network
 from ldct.training.patches import patch_doses, patch_scaling, validation_flags
 from ldct.training.per_dose import PER_DOSE_COLUMNS, PerDoseValidation, per_dose_table
@@ -28,6 +29,8 @@ def main():
     settings = snakemake.params.settings
     low, full = load_array(snakemake.input.low_dose), load_array(snakemake.input.full_dose)
     doses = patch_doses(index)
+    with config_value("dncnn.finetune.loss"):
+        weights = patch_weights(settings["loss"], scaling.to_network(low), scaling.to_network(full), doses, ~is_validation)
     model, history = finetune(
         pretrained,
         variant,
@@ -42,6 +45,7 @@ def main():
         device,
         optimum=optimum,
         doses=doses,
+        weights=weights,
     )
     info = {
         "variant": variant,
@@ -56,11 +60,9 @@ def main():
     start = validation.rows(start_network(pretrained, layers, settings["solver"], optimum).to(validation.device))
     write_table(snakemake.output.per_dose, per_dose_table(start, history), PER_DOSE_COLUMNS)
     kept = next((row["epoch"] for row in history if row["kept"]), 0)  # 0: the start was kept
-    trained = training_loss(model, low, full, ~is_validation, scaling, device)
-    save_json(
-        snakemake.output.convergence,
-        convergence_record(layers, settings["solver"], trained, optimum["loss"], kept),
-    )
+    trained = training_loss(model, low, full, ~is_validation, scaling, device, weights)
+    record = convergence_record(layers, settings["solver"], trained, optimum["loss"], kept)
+    save_json(snakemake.output.convergence, {**record, "loss": settings["loss"]})
 
 
 run_rule(snakemake, main)

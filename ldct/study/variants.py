@@ -36,7 +36,7 @@ _SIMULATION = ("mtf", "noise", "seed")
 _PATCHES = _SIMULATION + ("doses.train", "dncnn.patches")
 _PRETRAINED = ("seed", "dncnn.pretrain")
 _NETWORK_SCALE = ("dncnn.hu_scaling", "dncnn.hu_window")
-_OPTIMUM = _PATCHES + _PRETRAINED + _NETWORK_SCALE
+_OPTIMUM = _PATCHES + _PRETRAINED + _NETWORK_SCALE + ("dncnn.finetune.loss",)
 _FINETUNED = _OPTIMUM + ("dncnn.finetune",)
 
 #: Stage -> the config keys (dotted paths) its outputs depend on, upstream stages included.

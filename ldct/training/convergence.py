@@ -34,19 +34,24 @@ def training_loss(
     is_training: np.ndarray,
     scaling: HuScaling,
     device: str = "auto",
+    weights: np.ndarray | None = None,
     chunk: int = 64,
 ) -> float:
     """Mean squared error (network units^2) of ``model``'s output against the full-dose patch,
-    over every pixel of the patches where ``is_training`` (HU patches (N, size, size))."""
+    over every pixel of the patches where ``is_training`` (HU patches (N, size, size)), each
+    patch's error weighted by ``weights`` (N,) when given (:mod:`ldct.training.loss`)."""
     where = resolve_device(device)
     network = fold_batch_norm(model).to(where)
     low, full = scaling.to_network(low_hu)[is_training], scaling.to_network(full_hu)[is_training]
+    weights = np.ones(len(low_hu)) if weights is None else np.asarray(weights, dtype=np.float64)
+    weights = torch.from_numpy(weights[is_training])
     total = 0.0
     for start in range(0, len(low), chunk):
         x = torch.from_numpy(low[start : start + chunk, None]).to(where)
         y = torch.from_numpy(full[start : start + chunk, None]).to(where)
-        total += float(((network(x).double() - y.double()) ** 2).sum())
-    return total / full.size
+        squared = ((network(x).double() - y.double()) ** 2).sum(dim=(1, 2, 3)).cpu()
+        total += float(weights[start : start + chunk] @ squared)
+    return total / (float(weights.sum()) * full[0].size)
 
 
 def convergence_record(layers: str, solver: str, trained_loss: float, optimum_loss: float, kept_epoch: int) -> dict:

@@ -37,8 +37,6 @@ import hashlib
 import logging
 import math
 import time
-from typing import Iterator
-
 import numpy as np
 import torch
 from torch import nn
@@ -51,8 +49,10 @@ from ldct.denoising.dncnn import DnCNN
 from ldct.denoising.inference import exact_float32
 from ldct.denoising.scaling import HuScaling
 from ldct.training.batch_norm import reestimate_batch_norm
+from ldct.training.batches import as_patch_tensor, patch_batches, rows_of
 from ldct.training.last_layer import set_last_layer, with_trunk_features
-from ldct.training.loop import HISTORY_COLUMNS, Batch, TrainingSettings, pooled_psnr_db, train
+from ldct.training.loop import HISTORY_COLUMNS, TrainingSettings, train
+from ldct.training.loss import pooled_psnr_db
 from ldct.training.per_dose import PerDoseValidation
 
 #: Share of the device's available memory the trunk-feature cache (and its copy of the
@@ -112,34 +112,6 @@ class LastLayerOnFeatures(nn.Module):
         return x[:, :1] - self.last_layer(x[:, 1:])
 
 
-def patch_batches(
-    low: torch.Tensor, full: torch.Tensor, batch_size: int, seed: int, epoch: int
-) -> Iterator[Batch]:
-    """One epoch of (noisy, clean) batches over all patches (N, C, H, W), shuffled by
-    (seed, epoch); each batch lists its patches in ascending order.
-
-    The epoch's whole index order goes to the tensors' device at once; each step is then one
-    gather per tensor on that device (channels_last tensors stay channels_last).
-    """
-    order = np.random.default_rng(np.random.SeedSequence([seed, epoch])).permutation(len(low))
-    batches = [np.sort(order[start : start + batch_size]) for start in range(0, len(order), batch_size)]
-    indices = torch.from_numpy(np.concatenate(batches)).to(low.device)
-    for chosen in indices.split([len(batch) for batch in batches]):
-        yield rows_of(low, chosen), rows_of(full, chosen)
-
-
-def rows_of(tensor: torch.Tensor, chosen: torch.Tensor) -> torch.Tensor:
-    """The patches ``chosen`` (indices on the tensor's device) of an (N, C, H, W) channels_last
-    tensor, channels_last too: one gather, no change of layout afterwards."""
-    return tensor.permute(0, 2, 3, 1).index_select(0, chosen).permute(0, 3, 1, 2)
-
-
-def as_patch_tensor(array: np.ndarray, device: torch.device) -> torch.Tensor:
-    """Patches (N, H, W) or (N, C, H, W) as one (N, C, H, W) channels_last tensor on ``device``."""
-    tensor = torch.from_numpy(array if array.ndim == 4 else array[:, None])
-    return tensor.to(device, memory_format=torch.channels_last)
-
-
 def finetune(
     pretrained: DnCNN,
     variant: str,
@@ -155,6 +127,7 @@ def finetune(
     feature_cache_bytes: int | None = None,
     optimum: dict | None = None,
     doses: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
 ) -> tuple[DnCNN, list[dict]]:
     """Fine-tune ``layers`` of ``pretrained`` on HU patch pairs (N, size, size) as method
     ``variant``; return the model and its history.
@@ -174,7 +147,9 @@ def finetune(
     last epoch kept, as the paper trains.
 
     With ``doses`` (each patch's dose), every history row also holds ``per_dose``: that epoch's
-    scores per dose on the validation patches (:mod:`ldct.training.per_dose`).
+    scores per dose on the validation patches (:mod:`ldct.training.per_dose`). ``weights`` (N,),
+    when given, weight each patch's squared error in the loss and the validation PSNR
+    (:mod:`ldct.training.loss`; the ``optimum`` must be that of the same weighted loss).
     """
     if settings["solver"] not in SOLVERS:
         raise ValueError(f"unknown solver '{settings['solver']}', expected one of {list(SOLVERS)}")
@@ -207,6 +182,8 @@ def finetune(
     validation = torch.from_numpy(np.flatnonzero(is_validation)).to(where)
     train_low, train_full = rows_of(low_t, training), rows_of(full_t, training)
     val_low, val_full = rows_of(low_t, validation), rows_of(full_t, validation)
+    weights_t = None if weights is None else torch.from_numpy(np.asarray(weights, np.float32)).to(where)
+    train_weights, val_weights = (None, None) if weights_t is None else (weights_t[training], weights_t[validation])
     batch_size = settings["batch_size"]
 
     per_dose = None
@@ -216,7 +193,10 @@ def finetune(
 
     def validate(net: torch.nn.Module, _device: torch.device) -> dict:
         output = torch.cat([net(chunk) for chunk in val_low.split(64)])
-        scores = {"val_psnr_db": pooled_psnr_db(output, val_full), "val_input_psnr_db": pooled_psnr_db(val_low[:, :1], val_full)}
+        scores = {
+            "val_psnr_db": pooled_psnr_db(output, val_full, val_weights),
+            "val_input_psnr_db": pooled_psnr_db(val_low[:, :1], val_full, val_weights),
+        }
         if per_dose is not None:
             scores["per_dose"] = per_dose.rows(net)
         return scores
@@ -234,7 +214,7 @@ def finetune(
                      optimum["loss"], scores["val_psnr_db"], scores["val_input_psnr_db"])
     else:
         history = _train_with_adam(
-            trained, train_low, train_full, validate, settings, seed, checkpoint_path, device,
+            trained, (train_low, train_full, train_weights), validate, settings, seed, checkpoint_path, device,
             {
                 "variant": variant,
                 "cached_features": cached,
@@ -251,6 +231,7 @@ def finetune(
                 "start": (
                     hashlib.sha256(optimum["weights"].numpy().tobytes()).hexdigest() if warm_start else "pretrained"
                 ),
+                "loss_weights": None if weights is None else hashlib.sha256(np.asarray(weights).tobytes()).hexdigest(),
             },
             warm_start,
         )
@@ -260,23 +241,23 @@ def finetune(
             reestimate_batch_norm(model, rows_of(images_t, training), batch_size)
             output = torch.cat([model(chunk) for chunk in rows_of(images_t, validation).split(64)])
         logging.info(
-            "batch-norm statistics re-estimated: validation PSNR %.2f dB", pooled_psnr_db(output, val_full)
+            "batch-norm statistics re-estimated: validation PSNR %.2f dB", pooled_psnr_db(output, val_full, val_weights)
         )
     return model.cpu().eval(), history
 
 
 def _train_with_adam(
-    trained: nn.Module, train_low: torch.Tensor, train_full: torch.Tensor, validate,
+    trained: nn.Module, patches: tuple, validate,
     settings: dict, seed: int, checkpoint_path: str, device: str, fingerprint: dict, keep_best: bool,
 ) -> list[dict]:
     """Adam on ``trained`` (the model, or its last layer on cached features) over the training
-    patches; the history rows, each with ``kept`` (the last epoch, or the best with
-    ``keep_best``)."""
+    ``patches`` (low, full, and their loss weights or None); the history rows, each with
+    ``kept`` (the last epoch, or the best with ``keep_best``)."""
     batch_size = settings["batch_size"]
     history = train(
         trained,
-        lambda epoch: patch_batches(train_low, train_full, batch_size, seed, epoch),
-        math.ceil(len(train_low) / batch_size),
+        lambda epoch: patch_batches(*patches[:2], batch_size, seed, epoch, patches[2]),
+        math.ceil(len(patches[0]) / batch_size),
         validate,
         TrainingSettings(
             epochs=settings["epochs"],

@@ -9,7 +9,9 @@ those ``9 channels + 1`` numbers: with ``u`` a pixel's 3 x 3 neighbourhood of fe
 and ``r = x - clean`` the noise the layer must predict, the loss is
 ``(sum r^2 - 2 w.b + w.G w) / n`` with ``G = sum u u^T`` and ``b = sum u r`` over the ``n``
 pixels. Its minimum is the solution of ``G w = b`` (the smallest such ``w`` where dead features
-make ``G`` singular), exact up to float64 rounding.
+make ``G`` singular), exact up to float64 rounding. With per-patch loss weights ``a``
+(:mod:`ldct.training.loss`) every sum takes each pixel's term times its patch's weight, and the
+loss divides by the sum of the weights instead of ``n``.
 
 :class:`NormalEquations` accumulates ``G``, ``b``, ``sum r^2`` and ``n`` over the cached features
 (:func:`with_trunk_features`), a few patches at a time; :func:`solve`
@@ -37,38 +39,58 @@ CHUNK_PATCHES = 16
 class NormalEquations:
     """The sums that define the last layer's least-squares problem (float64, on the CPU).
 
-    ``gram`` is (K, K) and ``moment`` (K,), K = 9 x channels + 1; ``residual_squares`` is the sum
-    of ``r^2`` and ``count`` the number of pixels summed over.
+    ``gram`` is (K, K) and ``moment`` (K,), K = 9 x channels + 1; ``residual_squares`` is the
+    (weighted) sum of ``r^2``, ``count`` the number of pixels summed over and ``total_weight``
+    the sum of their weights (``count`` without weights).
     """
 
     gram: torch.Tensor
     moment: torch.Tensor
     residual_squares: float
     count: int
+    total_weight: float
 
     @classmethod
-    def of(cls, features: torch.Tensor, clean: torch.Tensor, chunk: int = CHUNK_PATCHES) -> NormalEquations:
+    def of(
+        cls, features: torch.Tensor, clean: torch.Tensor, weights: torch.Tensor | None = None,
+        chunk: int = CHUNK_PATCHES,
+    ) -> NormalEquations:
         """The sums over patches ``features`` (N, 1 + channels, H, W: channel 0 the noisy input,
-        the rest its trunk features) with their ``clean`` targets (N, 1, H, W), network units."""
+        the rest its trunk features) with their ``clean`` targets (N, 1, H, W), network units,
+        each patch's terms weighted by ``weights`` (N,) when given."""
         return cls.of_chunks(
-            (features[start : start + chunk], clean[start : start + chunk]) for start in range(0, len(features), chunk)
+            (features[start : start + chunk], clean[start : start + chunk], _part(weights, start, chunk))
+            for start in range(0, len(features), chunk)
         )
 
     @classmethod
-    def of_chunks(cls, chunks: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> NormalEquations:
-        """The sums over (features, clean) chunks of patches, as :meth:`of` takes them."""
+    def of_chunks(cls, chunks: Iterable[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]) -> NormalEquations:
+        """The sums over (features, clean, weights or None) chunks of patches, as :meth:`of`
+        takes them."""
         gram = moment = None
-        residual_squares, count = 0.0, 0
-        for features, clean in chunks:
+        residual_squares, count, total_weight = 0.0, 0, 0.0
+        for features, clean, weights in chunks:
             rows, residual = _design_rows(features, clean)
             if gram is None:
                 gram = torch.zeros((rows.shape[1], rows.shape[1]), dtype=torch.float64)
                 moment = torch.zeros(rows.shape[1], dtype=torch.float64)
-            gram += rows.T @ rows
-            moment += rows.T @ residual
-            residual_squares += float(residual @ residual)
+            if weights is None:
+                weighted_rows, weighted_residual = rows, residual
+                total_weight += len(residual)
+            else:
+                pixel_weights = weights.to("cpu", torch.float64).repeat_interleave(len(residual) // len(features))
+                weighted_rows, weighted_residual = rows * pixel_weights[:, None], residual * pixel_weights
+                total_weight += float(pixel_weights.sum())
+            gram += weighted_rows.T @ rows
+            moment += weighted_rows.T @ residual
+            residual_squares += float(weighted_residual @ residual)
             count += len(residual)
-        return cls(gram, moment, residual_squares, count)
+        return cls(gram, moment, residual_squares, count, total_weight)
+
+
+def _part(weights: torch.Tensor | None, start: int, chunk: int) -> torch.Tensor | None:
+    """The weights of the patches ``start`` to ``start + chunk``, or None without weights."""
+    return None if weights is None else weights[start : start + chunk]
 
 
 @torch.inference_mode()
@@ -88,13 +110,15 @@ def with_trunk_features(model: DnCNN, images: torch.Tensor, chunk: int = 64) -> 
 
 
 def network_equations(
-    model: nn.Module, low: torch.Tensor, full: torch.Tensor, chunk: int = CHUNK_PATCHES
+    model: nn.Module, low: torch.Tensor, full: torch.Tensor, weights: torch.Tensor | None = None,
+    chunk: int = CHUNK_PATCHES,
 ) -> NormalEquations:
-    """The sums over patch pairs ``low``, ``full`` (N, 1, H, W, network units) for the last layer
-    of ``model`` (a DnCNN, its other layers frozen as they are), trunk features computed a
-    ``chunk`` of patches at a time (eval mode, batch norm folded): the memory of one chunk only."""
+    """The sums over patch pairs ``low``, ``full`` (N, 1, H, W, network units), weighted by
+    ``weights`` (N,) when given, for the last layer of ``model`` (a DnCNN, its other layers
+    frozen as they are), trunk features computed a ``chunk`` of patches at a time (eval mode,
+    batch norm folded): the memory of one chunk only."""
     return NormalEquations.of_chunks(
-        (with_trunk_features(model, low[start : start + chunk]), full[start : start + chunk])
+        (with_trunk_features(model, low[start : start + chunk]), full[start : start + chunk], _part(weights, start, chunk))
         for start in range(0, len(low), chunk)
     )
 
@@ -111,10 +135,10 @@ def _design_rows(features: torch.Tensor, clean: torch.Tensor) -> tuple[torch.Ten
 
 
 def mean_loss(equations: NormalEquations, weights: torch.Tensor) -> float:
-    """The mean squared error (network units^2) that ``weights`` (K,) reach on the patches."""
+    """The (weighted) mean squared error (network units^2) that ``weights`` (K,) reach on the patches."""
     weights = weights.to(torch.float64)
     total = equations.residual_squares - 2 * weights @ equations.moment + weights @ equations.gram @ weights
-    return float(total) / equations.count
+    return float(total) / equations.total_weight
 
 
 def solve(equations: NormalEquations) -> tuple[torch.Tensor, float]:

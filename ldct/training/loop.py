@@ -26,19 +26,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm
 
 from ldct.core.devices import resolve_device
 from ldct.core.errors import LdctInputError
-from ldct.evaluation.metrics import psnr_from_mse
+from ldct.training.loss import weighted_mse
 from ldct.training.precision import choose_precision
 from ldct.training.resume import load_resume_state, save_resume_state
 
-Batch = tuple[torch.Tensor, torch.Tensor]
-"""(noisy, clean) tensors of shape (N, 1, H, W) in network units."""
+Batch = tuple[torch.Tensor, ...]
+"""(noisy, clean) tensors of shape (N, 1, H, W) in network units, optionally followed by (N,)
+per-patch loss weights (:func:`ldct.training.loss.weighted_mse`)."""
 
 HISTORY_COLUMNS = (
     "epoch",
@@ -77,22 +77,6 @@ class TrainingSettings:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def pooled_psnr_db(estimate: torch.Tensor, reference: torch.Tensor, data_range: float = 1.0) -> float:
-    """PSNR (dB) of the mean squared error over every pixel of the batch, peak ``data_range``:
-    the training loss's own definition (one MSE over all pixels), as a PSNR."""
-    error = float(((estimate.double() - reference.double()) ** 2).mean())
-    return float(psnr_from_mse(error, data_range))
-
-
-def batch_psnr_db(
-    estimate: torch.Tensor, reference: torch.Tensor, data_range: float = 1.0
-) -> float:
-    """Mean over the batch of per-image PSNR (dB, :func:`ldct.evaluation.metrics.psnr_from_mse`)
-    for a peak of ``data_range``."""
-    errors = ((estimate.float() - reference.float()) ** 2).flatten(1).mean(dim=1)
-    return float(np.mean(psnr_from_mse(errors.cpu().numpy(), data_range)))
-
-
 def _probe_step(
     model: nn.Module, batches: Callable[[], Iterable[Batch]], device: torch.device
 ) -> Callable[[str], None]:
@@ -105,11 +89,11 @@ def _probe_step(
         if not probe:
             probe["model"] = copy.deepcopy(model)
             _set_train_mode(probe["model"])
-            probe["batch"] = [_on(tensor, device) for tensor in next(iter(batches()))]
-        noisy, clean = probe["batch"]
+            probe["batch"] = _on_device(next(iter(batches())), device)
+        noisy, clean, *weights = probe["batch"]
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16"):
             output = probe["model"](noisy)
-        nn.functional.mse_loss(output.float(), clean).backward()
+        weighted_mse(output.float(), clean, *weights).backward()
         probe["model"].zero_grad(set_to_none=True)
         if device.type == "cuda":
             torch.cuda.synchronize(device)
@@ -117,10 +101,13 @@ def _probe_step(
     return step
 
 
-def _on(batch: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """``batch`` on ``device`` in channels_last, the layout the model's weights use (no copy
-    when it is there already)."""
-    return batch.to(device, non_blocking=True, memory_format=torch.channels_last)
+def _on_device(batch: Batch, device: torch.device) -> list[torch.Tensor]:
+    """The tensors of ``batch`` on ``device``, the images in channels_last, the layout the
+    model's weights use (no copy when they are there already)."""
+    return [
+        tensor.to(device, non_blocking=True, memory_format=torch.channels_last if tensor.dim() == 4 else torch.preserve_format)
+        for tensor in batch
+    ]
 
 
 def _set_train_mode(model: nn.Module) -> None:
@@ -205,18 +192,18 @@ def train(
         # step waits for the last.
         loss_sum, steps = torch.zeros((), dtype=torch.float64, device=device), 0
         step_losses: list[torch.Tensor] = []
-        for noisy, clean in tqdm(
+        for batch in tqdm(
             epoch_batches(epoch),
             total=steps_per_epoch,
             desc=f"epoch {epoch}/{settings.epochs}",
             unit="batch",
             mininterval=5.0,
         ):
-            noisy, clean = _on(noisy, device), _on(clean, device)
+            noisy, clean, *weights = _on_device(batch, device)
             optimizer.zero_grad(set_to_none=True)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
                 output = model(noisy)
-            loss = nn.functional.mse_loss(output.float(), clean)
+            loss = weighted_mse(output.float(), clean, *weights)
             loss.backward()
             optimizer.step()
             loss_sum += loss.detach()

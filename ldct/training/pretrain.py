@@ -25,7 +25,8 @@ from ldct.core.errors import LdctInputError
 from ldct.core.storage import file_sha256
 from ldct.denoising.dncnn import DnCNN
 from ldct.io.pictures import picture_files, read_picture
-from ldct.training.loop import Batch, TrainingSettings, batch_psnr_db, train
+from ldct.training.loop import Batch, TrainingSettings, train
+from ldct.training.loss import batch_psnr_db
 
 #: ``skimage.data`` images that are photographs or scans of natural scenes and textures.
 NATURAL_IMAGES = (

@@ -14,7 +14,7 @@ from ldct.denoising.dncnn import DnCNN
 from ldct.denoising.scaling import window_scaling
 from ldct.training.convergence import training_loss
 from ldct.training.finetune import finetune, trainable_copy
-from ldct.training.last_layer import layer_weights, network_equations, set_last_layer, solve
+from ldct.training.last_layer import layer_weights, mean_loss, network_equations, set_last_layer, solve
 
 SETTINGS = {
     "epochs": 2, "batch_size": 8, "learning_rate": 1e-3, "precision": "float32", "deterministic": True,
@@ -94,7 +94,7 @@ def test_cached_features_train_the_same_last_layer_as_the_whole_network(tmp_path
 
 
 def test_an_epoch_visits_every_patch_once_in_channels_last_batches_in_a_seeded_order():
-    from ldct.training.finetune import as_patch_tensor, patch_batches
+    from ldct.training.batches import as_patch_tensor, patch_batches
 
     rng = np.random.default_rng(0)
     low = as_patch_tensor(rng.random((10, 3, 4, 4), dtype=np.float32), torch.device("cpu"))
@@ -292,3 +292,38 @@ def test_the_exact_solver_needs_the_optimum(tmp_path):
     with pytest.raises(ValueError, match="solver exact needs the last layer's optimum"):
         finetune(merged_model(), "dncnn_tra", "last", low, full, is_validation, WINDOW,
                  {**SETTINGS, "solver": "exact"}, 11, str(tmp_path / "x.ckpt"), "cpu")
+
+
+@pytest.mark.parametrize("loss", ["mse", "dose_weighted_mse"])
+def test_adam_on_a_small_case_reaches_the_exact_optimum_of_its_loss_within_one_percent(tmp_path, loss):
+    """Last-layer Adam, full batches, 300 epochs: its training loss within 1 % of the least-squares
+    optimum of the same (weighted) loss, the convergence criterion of optimum.json."""
+    from ldct.training.convergence import LAST_LAYER_TOLERANCE
+    from ldct.training.loss import patch_weights
+
+    rng = np.random.default_rng(0)
+    full = rng.normal(40, 60, (48, 12, 12)).astype(np.float32)
+    doses = np.repeat([0.5, 0.1, 0.02], 16)
+    noise_sd = np.select([doses == 0.5, doses == 0.1], [30.0, 100.0], 400.0)
+    low = (full + rng.normal(0, 1, full.shape) * noise_sd[:, None, None]).astype(np.float32)
+    is_validation = np.arange(48) % 8 == 0
+    torch.manual_seed(0)
+    model = DnCNN(depth=3, channels=4, batch_norm=False).eval()
+    weights = patch_weights(loss, WINDOW.to_network(low), WINDOW.to_network(full), doses, ~is_validation)
+    training = ~is_validation
+    equations = network_equations(
+        model, torch.from_numpy(WINDOW.to_network(low[training])[:, None]),
+        torch.from_numpy(WINDOW.to_network(full[training])[:, None]),
+        None if weights is None else torch.from_numpy(weights[training]),
+    )
+    _, optimum = solve(equations)
+    settings = {**SETTINGS, "epochs": 300, "batch_size": 64, "learning_rate": 0.2}
+    trained, _ = finetune(model, "dncnn_tra", "last", low, full, is_validation, WINDOW, settings, 1,
+                          str(tmp_path / "c.pt"), "cpu", weights=weights)
+    assert training_loss(trained, low, full, training, WINDOW, "cpu", weights) <= LAST_LAYER_TOLERANCE * optimum
+    if weights is not None:  # the plain optimum misses the weighted one by more than the tolerance
+        plain, _ = solve(network_equations(
+            model, torch.from_numpy(WINDOW.to_network(low[training])[:, None]),
+            torch.from_numpy(WINDOW.to_network(full[training])[:, None]),
+        ))
+        assert mean_loss(equations, plain) > LAST_LAYER_TOLERANCE * optimum

@@ -106,3 +106,18 @@ def test_the_training_loss_is_the_mean_squared_error_over_every_training_pixel()
         expected = np.mean((model(noisy[chosen]).numpy() - clean[chosen].numpy()) ** 2)
     loss = training_loss(model, noisy[:, 0].numpy(), clean[:, 0].numpy(), chosen, scaling, "cpu")
     assert loss == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_weighted_equations_count_a_patch_of_integer_weight_that_many_times():
+    """Weights 2, 1, 0, 3, 1 solve the problem of the patches repeated 2, 1, 0, 3 and 1 times:
+    the weighted normal equations against the plain ones of an independently built set."""
+    model, noisy, clean = tiny_case(seed=11)
+    weights = torch.tensor([2.0, 1.0, 0.0, 3.0, 1.0])
+    repeated = [0, 0, 1, 3, 3, 3, 4]
+    weighted = NormalEquations.of(with_trunk_features(model, noisy), clean, weights, chunk=2)
+    plain = NormalEquations.of(with_trunk_features(model, noisy[repeated]), clean[repeated])
+    solved, loss = solve(weighted)
+    expected, expected_loss = solve(plain)
+    np.testing.assert_allclose(solved.numpy(), expected.numpy(), rtol=1e-6, atol=1e-9)
+    assert loss == pytest.approx(expected_loss, rel=1e-9)
+    assert weighted.total_weight == plain.count and weighted.count == 5 * 49

@@ -12,7 +12,8 @@ import torch
 
 from ldct.core.errors import LdctInputError
 from ldct.denoising.dncnn import DnCNN
-from ldct.training.loop import TrainingSettings, batch_psnr_db, train
+from ldct.training.loop import TrainingSettings, train
+from ldct.training.loss import batch_psnr_db
 
 #: The run and config section a test training reports a divergence under.
 RUN = {"run_name": "pretraining", "settings_key": "dncnn.pretrain"}

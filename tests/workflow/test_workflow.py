@@ -432,6 +432,55 @@ def test_changing_the_cnn_hu_window_reruns_only_cnn_jobs(tiny_study):
 
 
 @pytest.mark.slow
+def test_changing_the_fine_tuning_loss_reruns_the_optimum_and_the_fine_tunings_only(tiny_study):
+    """dncnn.finetune.loss: the last layer's optimum and both fine-tunings rerun with their CNN
+    outputs; patches, the original DnCNN and its per-dose table do not."""
+    config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    finetune = {**config["dncnn"].get("finetune", {}), "loss": "dose_weighted_mse"}
+    dry = dry_run_with(tiny_study, "dncnn", {"finetune": finetune})
+    assert job_counts(dry.stdout) == {
+        "last_layer_optimum": 1,
+        "finetune_dncnn": 2,
+        "denoise": 2 * 2,
+        "metrics": 2 * 2,
+        "dicom_denoised": 2 * 2,
+        "collect_metrics": 1,
+        "stats": 1,
+        **DOWNSTREAM_OF_STATS,
+        "figure_images": 1,
+        "figure_profiles": 1,
+        "figure_training": 1,
+        "figure_per_dose": 1,
+        "run_settings": 1,
+        "provenance": 1,
+        "all": 1,
+    }
+
+
+@pytest.mark.slow
+def test_the_dose_weighted_loss_trains_to_its_own_optimum(tiny_study, tmp_path):
+    """dncnn.finetune.loss: dose_weighted_mse, run: the optimum and both fine-tunings name the
+    loss and measure against the weighted optimum, which differs from the plain one; dncnn_tra
+    is that optimum. (The tiny config's dncnn_full trains batch norms on 4-patch batches and
+    keeps its best epoch by one validation patch: whether it converges is not the question.)"""
+    workdir = tmp_path / "study"
+    shutil.copytree(tiny_study, workdir, symlinks=True)
+    plain = json.loads((workdir / "results/dncnn/last_layer_optimum.json").read_text())
+    config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    config["dncnn"]["finetune"] = {**config["dncnn"].get("finetune", {}), "loss": "dose_weighted_mse"}
+    (workdir / "config" / "weighted.yaml").write_text(yaml.safe_dump(config))
+    targets = [f"results/dncnn/{variant}/optimum.json" for variant in ("dncnn_tra", "dncnn_full")]
+    snakemake(workdir, "--configfile", "config/weighted.yaml", "--cores", "2", *targets)
+    weighted = json.loads((workdir / "results/dncnn/last_layer_optimum.json").read_text())
+    assert weighted["loss"] == "dose_weighted_mse" and plain["loss"] == "mse"
+    assert weighted["optimum_loss"] != pytest.approx(plain["optimum_loss"], rel=1e-3)
+    for target in targets:
+        record = json.loads((workdir / target).read_text())
+        assert record["loss"] == "dose_weighted_mse" and record["optimum_loss"] == weighted["optimum_loss"], target
+    assert json.loads((workdir / targets[0]).read_text())["ratio"] == pytest.approx(1.0, rel=1e-5)
+
+
+@pytest.mark.slow
 def test_changing_one_filter_reruns_only_that_filter(tiny_study):
     """denoise.parameters.median: the median's denoise and metrics jobs rerun, no other method's."""
     dry = dry_run_with(tiny_study, "denoise", {"parameters": {"median": {"size_px": 5}}})
