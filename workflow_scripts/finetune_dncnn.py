@@ -6,12 +6,11 @@ import torch
 
 from ldct.core.devices import resolve_device, set_torch_threads
 from ldct.core.methods import FINETUNE_LAYERS
-from ldct.core.storage import load_array, read_table, save_json, write_table
+from ldct.core.storage import save_json, write_table
 from ldct.denoising.checkpoints import load_model, save_checkpoint
 from ldct.training.convergence import convergence_record, training_loss
-from ldct.training.loss import patch_weights
 from ldct.training.finetune import FINETUNE_HISTORY_COLUMNS, finetune, start_network
-from ldct.training.patches import patch_doses, patch_scaling, validation_flags
+from ldct.training.patch_set import PatchSet
 from ldct.training.per_dose import PER_DOSE_COLUMNS, PerDoseValidation, per_dose_table
 from ldct.workflow import config_value, run_rule
 
@@ -22,29 +21,30 @@ def main():
     with config_value("dncnn.device"):
         device = resolve_device(snakemake.params.device).type
     pretrained, _ = load_model(snakemake.input.pretrained)
-    index = read_table(snakemake.input.index)
-    is_validation = validation_flags(index)
-    scaling = patch_scaling(index, snakemake.params.hu_scaling, snakemake.params.hu_window, snakemake.input.index)
+    patches = PatchSet.load(
+        snakemake.input.low_dose,
+        snakemake.input.full_dose,
+        snakemake.input.index,
+        snakemake.params.hu_scaling,
+        snakemake.params.hu_window,
+    )
     optimum = torch.load(snakemake.input.optimum, map_location="cpu", weights_only=True)
     settings = snakemake.params.settings
-    low, full = load_array(snakemake.input.low_dose), load_array(snakemake.input.full_dose)
-    doses = patch_doses(index)
-    with config_value("dncnn.finetune.loss"):
-        weights = patch_weights(settings["loss"], scaling.to_network(low), scaling.to_network(full), doses, ~is_validation)
+    weights = patches.loss_weights(settings["loss"])
     model, history = finetune(
         pretrained,
         variant,
         layers,
-        low,
-        full,
-        is_validation,
-        scaling,
+        patches.low_hu,
+        patches.full_hu,
+        patches.is_validation,
+        patches.scaling,
         settings,
         snakemake.params.seed,
         snakemake.params.checkpoint,
         device,
         optimum=optimum,
-        doses=doses,
+        doses=patches.doses,
         weights=weights,
     )
     info = {
@@ -56,11 +56,13 @@ def main():
     }
     save_checkpoint(snakemake.output.model, model, info)
     write_table(snakemake.output.epochs, history, FINETUNE_HISTORY_COLUMNS)
-    validation = PerDoseValidation.of_patches(low, full, doses, is_validation, scaling, resolve_device(device))
+    validation = PerDoseValidation.of_patches(patches, resolve_device(device))
     start = validation.rows(start_network(pretrained, layers, settings["solver"], optimum).to(validation.device))
     write_table(snakemake.output.per_dose, per_dose_table(start, history), PER_DOSE_COLUMNS)
     kept = next((row["epoch"] for row in history if row["kept"]), 0)  # 0: the start was kept
-    trained = training_loss(model, low, full, ~is_validation, scaling, device, weights)
+    trained = training_loss(
+        model, patches.low_hu, patches.full_hu, ~patches.is_validation, patches.scaling, device, weights
+    )
     record = convergence_record(layers, settings["solver"], trained, optimum["loss"], kept)
     save_json(snakemake.output.convergence, {**record, "loss": settings["loss"]})
 

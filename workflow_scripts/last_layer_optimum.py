@@ -4,11 +4,11 @@ the CT training patches (the fine-tunings start from it or are measured against 
 import torch
 
 from ldct.core.devices import resolve_device, set_torch_threads
-from ldct.core.storage import load_array, read_table, save_json
+from ldct.core.storage import save_json
 from ldct.denoising.checkpoints import load_model, save_torch
 from ldct.training.last_layer import layer_weights, mean_loss, network_equations, solve
-from ldct.training.loss import LOSS_DEFINITIONS, patch_weights
-from ldct.training.patches import patch_doses, patch_scaling, validation_flags
+from ldct.training.loss import LOSS_DEFINITIONS
+from ldct.training.patch_set import PatchSet
 from ldct.workflow import config_value, run_rule
 
 
@@ -17,19 +17,20 @@ def main():
     with config_value("dncnn.device"):
         device = resolve_device(snakemake.params.device)
     pretrained, _ = load_model(snakemake.input.pretrained)
-    index = read_table(snakemake.input.index)
-    is_training = ~validation_flags(index)
-    scaling = patch_scaling(index, snakemake.params.hu_scaling, snakemake.params.hu_window, snakemake.input.index)
-    low = scaling.to_network(load_array(snakemake.input.low_dose))
-    full = scaling.to_network(load_array(snakemake.input.full_dose))
-    with config_value("dncnn.finetune.loss"):
-        weights = patch_weights(snakemake.params.loss, low, full, patch_doses(index), is_training)
-    low, full = low[is_training], full[is_training]
+    patches = PatchSet.load(
+        snakemake.input.low_dose,
+        snakemake.input.full_dose,
+        snakemake.input.index,
+        snakemake.params.hu_scaling,
+        snakemake.params.hu_window,
+    )
+    weights = patches.loss_weights(snakemake.params.loss)
+    training = ~patches.is_validation
     equations = network_equations(
         pretrained.to(device),
-        torch.from_numpy(low[:, None]).to(device),
-        torch.from_numpy(full[:, None]).to(device),
-        None if weights is None else torch.from_numpy(weights[is_training]),
+        torch.from_numpy(patches.scaling.to_network(patches.low_hu)[training, None]).to(device),
+        torch.from_numpy(patches.scaling.to_network(patches.full_hu)[training, None]).to(device),
+        None if weights is None else torch.from_numpy(weights[training]),
     )
     weights, loss = solve(equations)
     save_torch(snakemake.output.weights, {"weights": weights, "loss": loss})
@@ -39,7 +40,7 @@ def main():
             "optimum_loss": loss,
             "pretrained_loss": mean_loss(equations, layer_weights(pretrained.last_layer)),
             "input_loss": equations.residual_squares / equations.total_weight,
-            "training_patches": int(is_training.sum()),
+            "training_patches": int(training.sum()),
             "pixels": equations.count,
             "parameters": len(weights),
             "loss": snakemake.params.loss,

@@ -21,6 +21,7 @@ from torch import nn
 
 from ldct.denoising.scaling import HuScaling
 from ldct.evaluation.metrics import ssim
+from ldct.training.patch_set import PatchSet
 
 PER_DOSE_COLUMNS = ("epoch", "dose", "rmse_input_hu", "rmse_output_hu", "ssim_input", "ssim_output")
 
@@ -76,17 +77,13 @@ class PerDoseValidation:
         return self.network_input.device
 
     @classmethod
-    def of_patches(
-        cls, low_hu: np.ndarray, full_hu: np.ndarray, doses: np.ndarray, is_validation: np.ndarray,
-        scaling: HuScaling, device: torch.device,
-    ) -> "PerDoseValidation":
-        """The validation patches (where ``is_validation``) of HU patch pairs (N, H, W) whose
-        doses are ``doses`` and whose map to network units is ``scaling``, the network fed the
-        low-dose patch alone, on ``device``."""
-        chosen = np.flatnonzero(is_validation)
-        rows = scaling.rows(chosen)
-        network_input = torch.from_numpy(rows.to_network(low_hu[chosen])[:, None]).to(device)
-        return cls(network_input, low_hu[chosen], full_hu[chosen], np.asarray(doses)[chosen], rows)
+    def of_patches(cls, patches: PatchSet, device: torch.device) -> PerDoseValidation:
+        """The validation patches of ``patches``, the network fed the low-dose patch alone, on
+        ``device``."""
+        chosen = np.flatnonzero(patches.is_validation)
+        scaling = patches.scaling.rows(chosen)
+        network_input = torch.from_numpy(scaling.to_network(patches.low_hu[chosen])[:, None]).to(device)
+        return cls(network_input, patches.low_hu[chosen], patches.full_hu[chosen], patches.doses[chosen], scaling)
 
     @torch.no_grad()
     def rows(self, network: nn.Module, chunk: int = 64) -> list[dict]:

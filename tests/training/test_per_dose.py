@@ -12,6 +12,7 @@ from ldct.denoising.dncnn import DnCNN
 from ldct.denoising.scaling import minmax_scaling, window_scaling
 from ldct.report.figures.per_dose import kept_epoch, plot_per_dose
 from ldct.training.finetune import finetune
+from ldct.training.patch_set import PatchSet
 from ldct.training.per_dose import PER_DOSE_COLUMNS, PerDoseValidation, patch_ssim, per_dose_rows, per_dose_table
 
 WINDOW = window_scaling(HuWindow(-1000.0, 1000.0))
@@ -60,9 +61,8 @@ def test_rows_of_a_network_come_back_in_hu_for_per_patch_scaling():
     low, full, doses = patches()
     scaling = minmax_scaling(np.full(len(low), -500.0), np.linspace(500.0, 1500.0, len(low)), ["p"] * len(low))
     identity = torch.nn.Identity()
-    validation = PerDoseValidation.of_patches(
-        low.astype(np.float32), full, doses, np.ones(len(low), bool), scaling, torch.device("cpu")
-    )
+    patch_set = PatchSet(low.astype(np.float32), full, doses, np.ones(len(low), bool), scaling)
+    validation = PerDoseValidation.of_patches(patch_set, torch.device("cpu"))
     rows = validation.rows(identity)  # the network returns its input: output RMSE is the input's
     assert [row["rmse_output_hu"] for row in rows] == pytest.approx([20.0, 60.0], rel=1e-5)
 

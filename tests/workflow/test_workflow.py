@@ -17,6 +17,19 @@ METHODS = ["dncnn", "dncnn_full", "dncnn_tra", "gaussian", "median", "noisy", "w
 METRICS = ["ssim_paper", "psnr_paper", "ssim_window", "psnr_window"]
 # The jobs that follow a new stats table: the claims check, its page and the score figures.
 DOWNSTREAM_OF_STATS = {"claims": 1, "statistics_page": 1, "figure_scores": 4}
+#: The jobs that rerun after new CNN outputs: the tables, figures and records that read them.
+AFTER_CNN_OUTPUTS = {
+    "collect_metrics": 1,
+    "stats": 1,
+    **DOWNSTREAM_OF_STATS,
+    "figure_images": 1,
+    "figure_profiles": 1,
+    "figure_training": 1,
+    "figure_per_dose": 1,
+    "run_settings": 1,
+    "provenance": 1,
+    "all": 1,
+}
 
 
 def test_dry_run_of_default_config_lists_every_job(tmp_path):
@@ -418,16 +431,7 @@ def test_changing_the_cnn_hu_window_reruns_only_cnn_jobs(tiny_study):
         "denoise": 3 * 2,
         "metrics": 3 * 2,
         "dicom_denoised": 3 * 2,
-        "collect_metrics": 1,
-        "stats": 1,
-        **DOWNSTREAM_OF_STATS,
-        "figure_images": 1,
-        "figure_profiles": 1,
-        "figure_training": 1,
-        "figure_per_dose": 1,
-        "run_settings": 1,
-        "provenance": 1,
-        "all": 1,
+        **AFTER_CNN_OUTPUTS,
     }
 
 
@@ -444,16 +448,7 @@ def test_changing_the_fine_tuning_loss_reruns_the_optimum_and_the_fine_tunings_o
         "denoise": 2 * 2,
         "metrics": 2 * 2,
         "dicom_denoised": 2 * 2,
-        "collect_metrics": 1,
-        "stats": 1,
-        **DOWNSTREAM_OF_STATS,
-        "figure_images": 1,
-        "figure_profiles": 1,
-        "figure_training": 1,
-        "figure_per_dose": 1,
-        "run_settings": 1,
-        "provenance": 1,
-        "all": 1,
+        **AFTER_CNN_OUTPUTS,
     }
 
 
