@@ -15,6 +15,7 @@ whose config agrees with it on every key of the job's stage: a variant that chan
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,9 +108,9 @@ class StudyVariants:
             except LdctInputError as error:
                 raise LdctInputError(f"sensitivity variant '{variant.name}': {error}") from None
             if config == base_config:
-                raise LdctInputError(
-                    f"sensitivity variant '{variant.name}' changes nothing: its 'set' repeats "
-                    "the study's own settings"
+                logging.warning(
+                    "sensitivity variant '%s' sets what the study already sets (%s): its column "
+                    "repeats the default's, from the same jobs", variant.name, variant.reading,
                 )
 
     @property

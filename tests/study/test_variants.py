@@ -141,9 +141,17 @@ def test_a_variant_may_import_another_original_dncnn_but_not_train_one(tmp_path)
         read_variants(write_variants(tmp_path / "v.yaml", [trained]), config)
 
 
-def test_a_variant_that_changes_nothing_or_breaks_the_schema_is_refused(tmp_path):
-    with pytest.raises(LdctInputError, match="changes nothing"):
-        studies(tmp_path, [variant("same", {"noise": {"law": "paper"}})])
+def test_a_variant_that_repeats_the_study_settings_is_the_default_under_another_name(tmp_path, caplog):
+    """A study whose own config already sets a variant's reading (noise.law: paper here) keeps
+    that variant: every stage it reads is the default's, and a warning says so."""
+    same = studies(tmp_path, [variant("same", {"noise": {"law": "paper"}})])
+    assert "variant 'same' sets what the study already sets" in caplog.text
+    assert same.names == ["default", "same"]
+    for keys in STAGE_KEYS.values():
+        assert same.owner("same", keys) == ""
+
+
+def test_a_variant_that_breaks_the_schema_is_refused(tmp_path):
     with pytest.raises(LdctInputError, match="variant 'bad'.*noise.spectrum"):
         studies(tmp_path, [variant("bad", {"noise": {"spectrum": "white"}})])
 
@@ -211,6 +219,22 @@ def test_dry_run_shares_every_job_whose_inputs_do_not_change(tmp_path):
     assert counts["denoise"] == (noise_owners * 7 + 3 + 3) * doses
     assert counts["finetune_dncnn"] == 2 * (noise_owners + 2)
     assert counts["last_layer_optimum"] == noise_owners + 2  # the HU scaling and DnCNN-S change it
+    assert counts["claims"] == counts["stats"] == 7
+
+
+def test_a_study_that_sets_a_variants_reading_itself_plans_both_studies(tmp_path):
+    """noise.law: quantum in the user's config, as the variant quantum_law sets it: the main study
+    and the sensitivity study both plan, and quantum_law's jobs are the default's."""
+    workdir = sensitivity_workdir(tmp_path)
+    config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    config["noise"] = {**config.get("noise", {}), "law": "quantum"}
+    (workdir / "config" / "quantum.yaml").write_text(yaml.safe_dump(config))
+    main = snakemake(workdir, "--configfile", "config/quantum.yaml", "-n", "--cores", "1")
+    assert "sensitivity variant 'quantum_law' sets what the study already sets" in main.stdout + main.stderr
+    counts = job_counts(
+        snakemake(workdir, "--configfile", "config/quantum.yaml", "-n", "--cores", "1", "sensitivity").stdout
+    )
+    assert counts["patches"] == 4  # the default (quantum) and the three other noise variants
     assert counts["claims"] == counts["stats"] == 7
 
 
