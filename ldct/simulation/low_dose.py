@@ -30,7 +30,9 @@ is multiplied by a radial filter (setting ``spectrum``):
 
 * ``mtf2``: MTF(|f|), so the noise power spectrum (NPS) is proportional to MTF squared;
 * ``fbp``: sqrt(|f|) MTF(|f|), so the NPS is proportional to |f| MTF(|f|)**2, the
-  ramp-filtered shape of filtered back-projection noise, zero at f = 0.
+  ramp-filtered shape of filtered back-projection noise, zero at f = 0;
+* ``white``: 1, a flat NPS: uncorrelated Poisson noise in every pixel, not shaped by the MTF
+  (the reading of the paper in which the MTF acts on nothing but the noise it does not shape).
 
 The DC bin is removed (the noise is exactly zero mean, so mean HU is preserved), and the
 field is scaled to the target SD ``sigma0 * sqrt(r)``.
@@ -54,7 +56,7 @@ NOISE_LAWS = ("quantum", "paper")
 #: What the SD multiplier applies to: the low-dose image's total noise, or the added noise.
 MULTIPLIER_READINGS = ("total", "added")
 #: Shapes of the added noise's power spectrum.
-NOISE_SPECTRA = ("mtf2", "fbp")
+NOISE_SPECTRA = ("mtf2", "fbp", "white")
 
 
 def noise_sd_multiplier(dose: float, law: str) -> float:
@@ -146,11 +148,11 @@ def noise_transfer(
     shape: tuple[int, int], spacing_mm: tuple[float, float], curve: MTFCurve, spectrum: str
 ) -> np.ndarray:
     """The filter (``numpy.fft.fft2`` bin order) applied to the white field: MTF(|f|) for
-    ``mtf2``, sqrt(|f|) MTF(|f|) for ``fbp`` (|f| in lp/mm), with the DC bin 0."""
+    ``mtf2``, sqrt(|f|) MTF(|f|) for ``fbp`` (|f| in lp/mm), 1 for ``white``, with the DC bin 0."""
     if spectrum not in NOISE_SPECTRA:
         raise ValueError(f"unknown noise spectrum '{spectrum}', expected one of {NOISE_SPECTRA}")
     frequency = radial_frequency(shape, spacing_mm)
-    transfer = curve(frequency)
+    transfer = np.ones(shape) if spectrum == "white" else curve(frequency)
     if spectrum == "fbp":
         transfer = transfer * np.sqrt(frequency)
     transfer[0, 0] = 0.0

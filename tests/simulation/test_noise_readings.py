@@ -157,3 +157,25 @@ def test_simulate_draws_stacks_one_image_per_draw():
                                   _settings(multiplier_applies_to="added"), CURVE, 5, "water")
     assert stack.shape == (3, 32, 32) and stack.dtype == np.float32 and len(seeds) == 3
     assert not np.any(stack[0]) and np.all(stack[1:].std(axis=(1, 2)) > 0)
+
+
+def test_white_noise_is_uncorrelated_between_pixels_with_a_flat_spectrum():
+    """white: neighbouring pixels uncorrelated (|r| < 0.02; mtf2 fields of the same draws are
+    strongly correlated), the requested 12 HU SD within 2 %, and the power in the highest
+    frequency band that of the lowest within 10 % (flat NPS: equal power per frequency bin)."""
+    rng = np.random.default_rng(6)
+    white = [correlated_poisson_noise(SHAPE, SPACING, CURVE, 12.0, 1e4, rng, "white") for _ in range(10)]
+    rng = np.random.default_rng(6)
+    shaped = [correlated_poisson_noise(SHAPE, SPACING, CURVE, 12.0, 1e4, rng, "mtf2") for _ in range(10)]
+
+    def neighbour_correlation(field):
+        return np.corrcoef(field[:, :-1].ravel(), field[:, 1:].ravel())[0, 1]
+
+    assert abs(np.mean([neighbour_correlation(field) for field in white])) < 0.02
+    assert np.mean([neighbour_correlation(field) for field in shaped]) > 0.3
+    assert_allclose(np.mean([field.std() for field in white]), 12.0, rtol=0.02)
+    frequency = np.hypot(*np.meshgrid(np.fft.fftfreq(SHAPE[0]), np.fft.fftfreq(SHAPE[1]), indexing="ij"))
+    power = np.mean([np.abs(np.fft.fft2(field)) ** 2 for field in white], axis=0)
+    low = power[(frequency > 0) & (frequency < 0.1)].mean()
+    high = power[(frequency > 0.4) & (frequency < 0.5)].mean()
+    assert_allclose(high / low, 1.0, rtol=0.1)

@@ -153,7 +153,7 @@ def test_a_variant_that_repeats_the_study_settings_is_the_default_under_another_
 
 def test_a_variant_that_breaks_the_schema_is_refused(tmp_path):
     with pytest.raises(LdctInputError, match="variant 'bad'.*noise.spectrum"):
-        studies(tmp_path, [variant("bad", {"noise": {"spectrum": "white"}})])
+        studies(tmp_path, [variant("bad", {"noise": {"spectrum": "pink"}})])
 
 
 CLAIMS = {
