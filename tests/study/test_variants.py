@@ -210,16 +210,18 @@ def test_dry_run_shares_every_job_whose_inputs_do_not_change(tmp_path):
     )
     slices_doses = 2 * 2  # eval images x eval doses of config/test.yaml
     doses = 2  # a denoise job per method and dose handles both eval images
-    noise_owners = 5  # the default and the four noise variants
+    noise_owners = 6  # the default and the five noise variants
     assert counts["simulate"] == noise_owners * slices_doses
     assert counts["patches"] == noise_owners
     # The tiny config trains its original DnCNN: DnCNN-B, and DnCNN-S for dncnn_s25.
     assert counts["mtf_curve"] == 1 and counts["pretrain_dncnn"] == 2
-    # 7 methods per noise owner, the 3 CNNs again for the HU scaling and for DnCNN-S.
-    assert counts["denoise"] == (noise_owners * 7 + 3 + 3) * doses
-    assert counts["finetune_dncnn"] == 2 * (noise_owners + 2)
-    assert counts["last_layer_optimum"] == noise_owners + 2  # the HU scaling and DnCNN-S change it
-    assert counts["claims"] == counts["stats"] == 7
+    # 7 methods per noise owner, the 3 CNNs again for the HU scaling and for DnCNN-S, the two
+    # fine-tuned ones for the weighted loss; every_layer_tra only reads the default's outputs.
+    assert counts["denoise"] == (noise_owners * 7 + 3 + 3 + 2) * doses
+    assert counts["finetune_dncnn"] == 2 * (noise_owners + 3)
+    # The HU scaling, DnCNN-S and the loss change the optimum.
+    assert counts["last_layer_optimum"] == noise_owners + 3
+    assert counts["claims"] == counts["stats"] == 10
 
 
 def test_a_study_that_sets_a_variants_reading_itself_plans_both_studies(tmp_path):
@@ -234,8 +236,8 @@ def test_a_study_that_sets_a_variants_reading_itself_plans_both_studies(tmp_path
     counts = job_counts(
         snakemake(workdir, "--configfile", "config/quantum.yaml", "-n", "--cores", "1", "sensitivity").stdout
     )
-    assert counts["patches"] == 4  # the default (quantum) and the three other noise variants
-    assert counts["claims"] == counts["stats"] == 7
+    assert counts["patches"] == 5  # the default (quantum) and the four other noise variants
+    assert counts["claims"] == counts["stats"] == 10
 
 
 def test_sensitivity_without_its_variants_file_says_which_file(tmp_path):
