@@ -21,13 +21,7 @@ def main():
     with config_value("dncnn.device"):
         device = resolve_device(snakemake.params.device).type
     pretrained, _ = load_model(snakemake.input.pretrained)
-    patches = PatchSet.load(
-        snakemake.input.low_dose,
-        snakemake.input.full_dose,
-        snakemake.input.index,
-        snakemake.params.hu_scaling,
-        snakemake.params.hu_window,
-    )
+    patches = PatchSet.of_rule(snakemake)
     optimum = torch.load(snakemake.input.optimum, map_location="cpu", weights_only=True)
     settings = snakemake.params.settings
     weights = patches.loss_weights(settings["loss"])

@@ -17,13 +17,7 @@ def main():
     with config_value("dncnn.device"):
         device = resolve_device(snakemake.params.device)
     pretrained, _ = load_model(snakemake.input.pretrained)
-    patches = PatchSet.load(
-        snakemake.input.low_dose,
-        snakemake.input.full_dose,
-        snakemake.input.index,
-        snakemake.params.hu_scaling,
-        snakemake.params.hu_window,
-    )
+    patches = PatchSet.of_rule(snakemake)
     weights = patches.loss_weights(snakemake.params.loss)
     training = ~patches.is_validation
     equations = network_equations(

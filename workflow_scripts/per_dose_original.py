@@ -14,13 +14,7 @@ def main():
     with config_value("dncnn.device"):
         device = resolve_device(snakemake.params.device)
     original, _ = load_model(snakemake.input.pretrained)
-    patches = PatchSet.load(
-        snakemake.input.low_dose,
-        snakemake.input.full_dose,
-        snakemake.input.index,
-        snakemake.params.hu_scaling,
-        snakemake.params.hu_window,
-    )
+    patches = PatchSet.of_rule(snakemake)
     rows = PerDoseValidation.of_patches(patches, device).rows(original.to(device))
     write_table(snakemake.output.per_dose, per_dose_table(rows, []), PER_DOSE_COLUMNS)
 

@@ -38,6 +38,14 @@ class PatchSet:
             patch_scaling(rows, hu_scaling, hu_window, index),
         )
 
+    @classmethod
+    def of_rule(cls, job) -> PatchSet:
+        """The patches of a rule's job (its ``snakemake`` object): inputs ``low_dose``,
+        ``full_dose`` and ``index``, params ``hu_scaling`` and ``hu_window``."""
+        return cls.load(
+            job.input.low_dose, job.input.full_dose, job.input.index, job.params.hu_scaling, job.params.hu_window
+        )
+
     def loss_weights(self, loss: str) -> np.ndarray | None:
         """Each patch's weight in the fine-tuning ``loss`` (config ``dncnn.finetune.loss``;
         :func:`ldct.training.loss.patch_weights`), None for plain MSE."""
