@@ -68,7 +68,7 @@ def test_from_config_reads_each_key_and_takes_a_measured_sd():
     {"full_dose_photons": -1},
     {"law": "linear"},
     {"multiplier_applies_to": "both"},
-    {"spectrum": "white"},
+    {"spectrum": "pink"},
 ])
 def test_invalid_settings_raise(changes):
     with pytest.raises(ValueError):

@@ -68,7 +68,7 @@ def test_shipped_variants_file_declares_each_open_reading_alone():
     }
     assert changed == {
         "noise.law", "noise.multiplier_applies_to", "noise.full_dose_sigma_hu", "noise.spectrum",
-        "dncnn.hu_scaling", "dncnn.pretrain.noise",
+        "dncnn.hu_scaling", "dncnn.pretrain.noise", "dncnn.finetune.loss", "claims.transfer_method",
     }
     assert all(v.why and v.reading for v in declared)
 
