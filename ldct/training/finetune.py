@@ -37,6 +37,7 @@ import hashlib
 import logging
 import math
 import time
+
 import numpy as np
 import torch
 from torch import nn
@@ -198,7 +199,7 @@ def finetune(
             "val_input_psnr_db": pooled_psnr_db(val_low[:, :1], val_full, val_weights),
         }
         if per_dose is not None:
-            scores["per_dose"] = per_dose.rows(net)
+            scores["per_dose"] = per_dose.rows_of_output(output)
         return scores
 
     if warm_start and layers == "last":

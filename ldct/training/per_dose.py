@@ -88,8 +88,12 @@ class PerDoseValidation:
     @torch.no_grad()
     def rows(self, network: nn.Module, chunk: int = 64) -> list[dict]:
         """The per-dose rows of ``network`` (in eval mode, on the input's device)."""
-        output = torch.cat([network(part).float() for part in self.network_input.split(chunk)])
-        output_hu = self.scaling.to_hu(output[:, 0].cpu().numpy())
+        return self.rows_of_output(torch.cat([network(part) for part in self.network_input.split(chunk)]))
+
+    def rows_of_output(self, output: torch.Tensor) -> list[dict]:
+        """The per-dose rows of a network's ``output`` (N, 1, H, W; network units) on the
+        validation patches, in their order."""
+        output_hu = self.scaling.to_hu(output[:, 0].detach().float().cpu().numpy())
         return per_dose_rows(output_hu, self.low_hu, self.full_hu, self.doses)
 
 
