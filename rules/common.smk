@@ -106,6 +106,33 @@ def noise_table_input(wildcards):
     return {}
 
 
+def reference_path(study, image):
+    """The full-dose reference of ``image`` in the study of results folder ``study`` ('' for the
+    default): its HU slice, or under mtf.blur_image: true that slice blurred by the MTF (rule
+    blur_reference, as owned)."""
+    name = STUDIES.name_of(study)
+    if not STUDIES.config(name)["mtf"]["blur_image"]:
+        return f"results/hu/{image}.npy"
+    folder = STUDIES.owner(name, STAGE_KEYS["reference"])
+    return f"results/{folder}reference/{image}.npy"
+
+
+def job_reference(wildcards):
+    """The reference of the job's {image} in the job's study."""
+    return reference_path(wildcards.study, wildcards.image)
+
+
+def study_references(images):
+    """An input function: the job's study's references of ``images`` (a list, or a function of
+    the wildcards giving one)."""
+
+    def references(wildcards):
+        names = images(wildcards) if callable(images) else images
+        return [reference_path(wildcards.study, image) for image in names]
+
+    return references
+
+
 def training_low_dose(wildcards):
     """The simulated training stacks of every training slice, for the job's study."""
     return [

@@ -5,7 +5,7 @@
 rule dicom_full_dose:
     """The full-dose study window of every eval slice as a derived DICOM slice."""
     input:
-        images=eval_images_of("results/hu/{image}.npy"),
+        images=[reference_path("", image) for image in STUDY.eval_images],
         sources=eval_images_of("results/dicom/{image}.dcm"),
     output:
         dicom=eval_images_of("results/dicom_outputs/full_dose/{image}.dcm"),

@@ -8,9 +8,7 @@ rule metrics:
             method_keys(wildcards.method),
             "denoised/{method}/{image}/dose{dose}.npy",
         ),
-        reference=lambda wildcards: expand(
-            "results/hu/{image}.npy", image=job_images(wildcards)
-        ),
+        reference=study_references(job_images),
     output:
         table=per_slice_outputs(
             "results/{study}metrics/per_image/{method}/{image}/dose{dose}.tsv"

@@ -25,7 +25,7 @@ rule figure_mtf:
 rule figure_noise_power_spectra:
     """Radial NPS of the noise simulated at each eval dose, with the model and the full dose."""
     input:
-        full_dose=f"results/hu/{FIGURE_IMAGE}.npy",
+        full_dose=reference_path("", FIGURE_IMAGE),
         low_dose=figure_low_dose(),
         mtf="results/mtf/mtf_curve.tsv",
     output:
@@ -57,7 +57,7 @@ rule figure_noise_power_spectra:
 rule figure_images:
     """The eval slice by dose and method, whole and enlarged (Fig. 3), and CNN close-ups (Fig. 5)."""
     input:
-        full_dose=f"results/hu/{FIGURE_IMAGE}.npy",
+        full_dose=reference_path("", FIGURE_IMAGE),
         low_dose=figure_low_dose(),
         denoised=figure_images(STUDY.figure_methods),
     output:
@@ -100,7 +100,7 @@ rule figure_images:
 rule figure_profiles:
     """Vertical CT-number profiles of every method at the chosen doses (the paper's Fig. 4)."""
     input:
-        full_dose=f"results/hu/{FIGURE_IMAGE}.npy",
+        full_dose=reference_path("", FIGURE_IMAGE),
         low_dose=figure_low_dose(STUDY.profile_dose_labels),
         denoised=figure_images(STUDY.figure_methods, STUDY.profile_dose_labels),
     output:

@@ -1,6 +1,6 @@
 rule sensitivity_table:
     """Each claim's verdict and deciding numbers under every variant, what that says of the
-    claim, and the heat map."""
+    claim, how many claims each variant reproduces, and the figures."""
     input:
         claims=sensitivity_claims,
     output:
@@ -11,6 +11,18 @@ rule sensitivity_table:
             labels={"table": "Claims under each variant (TSV)"},
         ),
         robustness="results/sensitivity/robustness.tsv",
+        reproduced=report(
+            "results/sensitivity/reproduced.tsv",
+            caption="report/sensitivity_reproduced.rst",
+            category="Sensitivity",
+            labels={"table": "Claims reproduced per variant (TSV)"},
+        ),
+        reproduced_figure=report(
+            "results/sensitivity/reproduced.png",
+            caption="report/sensitivity_reproduced.rst",
+            category="Sensitivity",
+            labels={"figure": "Claims reproduced per variant"},
+        ),
         figure=report(
             "results/sensitivity/claims.png",
             caption="report/sensitivity_figure.rst",

@@ -23,11 +23,30 @@ rule mtf_curve:
         "../workflow_scripts/mtf_curve.py"
 
 
+rule blur_reference:
+    """One full-dose slice blurred by the CT unit's MTF: the study's reference, and the image
+    its noise is added to, under mtf.blur_image: true."""
+    input:
+        image="results/hu/{image}.npy",
+        mtf=stage_input("mtf", "mtf/mtf_curve.tsv"),
+    output:
+        image="results/{study}reference/{image}.npy",
+        meta="results/{study}reference/{image}.json",
+    log:
+        "results/{study}logs/blur_reference/{image}.log",
+    benchmark:
+        "results/{study}benchmarks/blur_reference/{image}.tsv"
+    conda:
+        "../envs/science.yaml"
+    script:
+        "../workflow_scripts/blur_reference.py"
+
+
 rule simulate:
     """Every noise realization of one eval slice at one dose: MTF-shaped Poisson noise, one stack."""
     input:
         unpack(noise_table_input),
-        image="results/hu/{image}.npy",
+        image=job_reference,
         mtf=stage_input("mtf", "mtf/mtf_curve.tsv"),
     output:
         images="results/{study}simulated/{image}/dose{dose}.npy",
@@ -51,7 +70,7 @@ rule simulate_training:
     """One training slice at every training dose (realization 0), one stack, for the patches."""
     input:
         unpack(noise_table_input),
-        image="results/hu/{image}.npy",
+        image=job_reference,
         mtf=stage_input("mtf", "mtf/mtf_curve.tsv"),
     output:
         images="results/{study}simulated_training/{image}.npy",
@@ -63,7 +82,7 @@ rule simulate_training:
     conda:
         "../envs/science.yaml"
     params:
-        doses=list(STUDY.train_doses),
+        doses=study_setting("doses", "train"),
         realizations=[0],
         seed=config["seed"],
         noise=study_setting("noise"),

@@ -61,7 +61,7 @@ rule patches:
     """The CT training set: rotated, mirrored 50x50 low-/full-dose patch pairs of every training slice and dose."""
     input:
         low_dose=training_low_dose,
-        full_dose=expand("results/hu/{image}.npy", image=STUDY.train_images),
+        full_dose=study_references(STUDY.train_images),
     output:
         low_dose="results/{study}patches/low_dose.npy",
         full_dose="results/{study}patches/full_dose.npy",

@@ -2,7 +2,8 @@
 
 Input: each study's claims table (:data:`ldct.evaluation.claims.CLAIM_COLUMNS`), the default study
 first. Output rows (:data:`SENSITIVITY_COLUMNS`) are claim x variant, with the verdict and the
-numbers it was decided on; :func:`claim_robustness` sums up each claim over the variants.
+numbers it was decided on; :func:`claim_robustness` sums up each claim over the variants and
+:func:`reproduced_per_variant` each variant over the claims.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from ldct.evaluation.claims import VERDICTS
 
 SENSITIVITY_COLUMNS = ("claim", "variant", "reading", "verdict", "our_numbers")
 ROBUSTNESS_COLUMNS = ("claim", "paper_statement", "conclusion", *VERDICTS)
+#: The columns of :func:`reproduced_per_variant` before one ``claim_<id>`` column per claim.
+REPRODUCED_COLUMNS = ("variant", "reading", "reproduced", "claims", "reproduced_claims")
 
 
 def sensitivity_rows(
@@ -69,3 +72,28 @@ def claim_robustness(
             entry[verdict] = ", ".join(v for v, found in verdicts.items() if found == verdict) or "-"
         summary.append(entry)
     return summary
+
+
+def reproduced_per_variant(
+    rows: Sequence[Mapping[str, str]],
+) -> tuple[list[dict[str, str | int]], tuple[str, ...]]:
+    """Per variant (in the order of ``rows``): how many claims it reproduces, of how many, which
+    (ids joined by spaces, '-' for none), and each claim's verdict as column ``claim_<id>``.
+
+    Returns the rows and their columns (:data:`REPRODUCED_COLUMNS`, then the claim columns).
+    """
+    claims = list(dict.fromkeys(row["claim"] for row in rows))
+    table = []
+    for variant in dict.fromkeys(row["variant"] for row in rows):
+        mine = {row["claim"]: row for row in rows if row["variant"] == variant}
+        reproduced = [claim for claim in claims if mine[claim]["verdict"] == "reproduced"]
+        entry: dict[str, str | int] = {
+            "variant": variant,
+            "reading": mine[claims[0]]["reading"],
+            "reproduced": len(reproduced),
+            "claims": len(claims),
+            "reproduced_claims": " ".join(reproduced) or "-",
+        }
+        entry.update({f"claim_{claim}": mine[claim]["verdict"] for claim in claims})
+        table.append(entry)
+    return table, REPRODUCED_COLUMNS + tuple(f"claim_{claim}" for claim in claims)

@@ -6,6 +6,7 @@ import copy
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -13,8 +14,12 @@ from conftest import REPO, job_counts, make_workdir, snakemake
 from ldct.core.errors import LdctInputError
 from ldct.core.methods import METHODS
 from ldct.core.storage import read_table
-from ldct.evaluation.sensitivity_table import claim_robustness, sensitivity_rows
-from ldct.report.figures.sensitivity import plot_sensitivity
+from ldct.evaluation.sensitivity_table import (
+    claim_robustness,
+    reproduced_per_variant,
+    sensitivity_rows,
+)
+from ldct.report.figures.sensitivity import plot_reproduced, plot_sensitivity
 from ldct.study.design import load_study
 from ldct.study.variants import (
     STAGE_KEYS,
@@ -57,26 +62,104 @@ def test_merged_changes_only_the_keys_given_and_leaves_the_base_alone():
     assert value_at(changed, "noise.law") == "quantum" and value_at(changed, "noise.nothing") is None
 
 
-def test_shipped_variants_file_declares_each_open_reading_alone():
+def test_shipped_variants_file_declares_each_open_reading_and_the_factorial():
     config = base_config()
     load_study(config, SCHEMA)
     declared = read_variants(VARIANTS, config)
-    changed = {
-        ".".join(path)
-        for v in declared
-        for path in [_leaf_paths(v.changes)]
-    }
-    assert changed == {
+    alone = declared[: len(yaml.safe_load(VARIANTS.read_text())["variants"])]
+    assert {path for v in alone for path in _leaf_paths(v.changes)} == {
         "noise.law", "noise.multiplier_applies_to", "noise.full_dose_sigma_hu", "noise.spectrum",
-        "dncnn.hu_scaling", "dncnn.pretrain.noise", "dncnn.finetune.loss", "claims.transfer_method",
+        "mtf.blur_image", "doses.train", "dncnn.hu_scaling", "dncnn.pretrain.noise",
+        "dncnn.finetune.loss", "claims.transfer_method",
     }
     assert all(v.why and v.reading for v in declared)
+    grid = declared[len(alone):]
+    assert len(grid) == 3 * 2 * 2 and all(v.name.startswith("grid_") for v in grid)
+    assert {path for v in grid for path in _leaf_paths(v.changes)} == {
+        "mtf.blur_image", "noise.spectrum", "dncnn.pretrain.noise", "dncnn.pretrain.noise_sigma",
+        "claims.transfer_method",
+    }
 
 
-def _leaf_paths(changes: dict) -> tuple[str, ...]:
-    """The one dotted key path a variant sets (each declared variant changes one reading)."""
-    (key, value), = changes.items()
-    return (key,) + (_leaf_paths(value) if isinstance(value, dict) else ())
+def _leaf_paths(changes: dict, prefix: str = "") -> set[str]:
+    """The dotted key paths a variant sets."""
+    paths = set()
+    for key, value in changes.items():
+        path = f"{prefix}{key}"
+        paths |= _leaf_paths(value, f"{path}.") if isinstance(value, dict) else {path}
+    return paths
+
+
+def factorial(factors, name="g") -> dict:
+    return {"name": name, "why": "w", "factors": factors}
+
+
+def factor(name, *levels) -> dict:
+    return {"factor": name, "levels": [
+        {"level": level, "reading": f"{name} {level}", "set": changes} for level, changes in levels
+    ]}
+
+
+def test_a_factorial_declares_every_combination_of_its_levels(tmp_path, caplog):
+    noise = factor("noise", ("mtf2", {"noise": {"spectrum": "mtf2"}}),
+                   ("white", {"noise": {"spectrum": "white"}}))
+    law = factor("law", ("p", {"noise": {"law": "paper"}}), ("q", {"noise": {"law": "quantum"}}),
+                 ("a", {"noise": {"law": "quantum", "multiplier_applies_to": "added"}}))
+    path = tmp_path / "v.yaml"
+    path.write_text(yaml.safe_dump({"variants": [variant("one")], "factorials": [factorial([noise, law])]}))
+    config = base_config()
+    declared = read_variants(path, config)
+    assert [v.name for v in declared] == [
+        "one", "g_mtf2_p", "g_mtf2_q", "g_mtf2_a", "g_white_p", "g_white_q", "g_white_a",
+    ]
+    cell = declared[-1]
+    assert cell.changes == {"noise": {"spectrum": "white", "law": "quantum", "multiplier_applies_to": "added"}}
+    assert cell.reading == "noise white; law a" and cell.why == "w"
+    variants = StudyVariants(config, load_study(config, SCHEMA), declared, SCHEMA)
+    # g_mtf2_p sets what the tiny study already sets: every job is the default's, and as the
+    # factorial's own corner it is no cause for a warning.
+    assert variants.owner("g_mtf2_p", STAGE_KEYS["finetuned"]) == ""
+    assert "g_mtf2_p" not in caplog.text
+    assert variants.owner("g_white_q", STAGE_KEYS["simulated"]) == "sensitivity/g_white_q/"
+
+
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        ({"factorials": {"name": "g"}}, "expected a list under 'factorials'"),
+        ({"factorials": [{"name": "g", "factors": []}]}, "factorial 1: expected exactly the keys"),
+        ({"factorials": [factorial([])]}, "non-empty list under 'factors'"),
+        ({"factorials": [factorial([factor("n", ("x", {"noise": {"law": "quantum"}}))])]},
+         "at least 2 levels"),
+        ({"factorials": [factorial([{"factor": "n", "levels": [{"level": "x"}, {"level": "y"}]}])]},
+         "level 1: expected exactly the keys level, reading, set"),
+        ({"factorials": [factorial([factor("n", ("x", {"hu": {"pixel_mm": 2}}),
+                                           ("y", {"noise": {"law": "quantum"}}))])]},
+         "cell g_x ('g_x'): cannot vary ['hu']"),
+    ],
+)
+def test_bad_factorials_are_refused_with_one_message(tmp_path, document, message):
+    path = tmp_path / "v.yaml"
+    path.write_text(yaml.safe_dump({"variants": [variant("one")], **document}))
+    with pytest.raises(LdctInputError, match="v.yaml") as error:
+        read_variants(path, base_config())
+    assert message in str(error.value)
+
+
+def test_a_variant_may_change_the_training_doses_but_not_the_eval_doses(tmp_path):
+    ladder = studies(tmp_path, [variant("ladder", {"doses": {"train": [0.5, 0.1, 0.01]}})])
+    assert ladder.config("ladder")["doses"]["train"] == [0.5, 0.1, 0.01]
+    assert ladder.owner("ladder", STAGE_KEYS["simulated"]) == ""
+    assert ladder.owner("ladder", STAGE_KEYS["patches"]) == "sensitivity/ladder/"
+    with pytest.raises(LdctInputError, match=r"cannot vary \['doses'\]"):
+        studies(tmp_path, [variant("eval", {"doses": {"eval": [0.5]}})])
+
+
+def test_the_blurred_reading_shares_the_mtf_curve_but_owns_its_reference(tmp_path):
+    blurred = studies(tmp_path, [variant("blur", {"mtf": {"blur_image": True}})])
+    assert blurred.owner("blur", STAGE_KEYS["mtf"]) == ""
+    assert blurred.owner("blur", STAGE_KEYS["reference"]) == "sensitivity/blur/"
+    assert blurred.owner("blur", STAGE_KEYS["simulated"]) == "sensitivity/blur/"
 
 
 def test_a_scaling_variant_shares_simulations_and_filters_but_not_the_networks(tmp_path):
@@ -189,6 +272,20 @@ def test_robustness_says_which_claims_hold_everywhere_and_which_depend_on_a_read
     assert summary["b"]["not reproduced"] == "default"
 
 
+def test_reproduced_per_variant_counts_and_names_the_reproduced_claims():
+    rows = sensitivity_rows(CLAIMS, {"default": "d", "v1": "r1", "v2": "r2"})
+    table, columns = reproduced_per_variant(rows)
+    assert columns[-2:] == ("claim_a", "claim_b")
+    assert [(r["variant"], r["reading"], r["reproduced"], r["claims"], r["reproduced_claims"]) for r in table] == [
+        ("default", "d", 1, 2, "a"), ("v1", "r1", 2, 2, "a b"), ("v2", "r2", 1, 2, "a"),
+    ]
+    assert table[2]["claim_b"] == "inconclusive"
+    figure = plot_reproduced(table)
+    axis = figure.axes[0]
+    assert [t.get_text() for t in axis.get_yticklabels()] == ["default", "v1", "v2"]
+    assert [bar.get_width() for bar in axis.patches] == [1, 2, 1]
+
+
 def test_heat_map_has_a_cell_per_claim_and_variant():
     figure = plot_sensitivity(sensitivity_rows(CLAIMS, {"default": "d", "v1": "r1", "v2": "r2"}))
     axis = figure.axes[0]
@@ -210,18 +307,24 @@ def test_dry_run_shares_every_job_whose_inputs_do_not_change(tmp_path):
     )
     slices_doses = 2 * 2  # eval images x eval doses of config/test.yaml
     doses = 2  # a denoise job per method and dose handles both eval images
-    noise_owners = 6  # the default and the five noise variants
+    noise_owners = 7  # the default and the six noise variants (blurred_white among them)
     assert counts["simulate"] == noise_owners * slices_doses
-    assert counts["patches"] == noise_owners
+    # The log-spaced training doses make their own training set from the default's noise.
+    assert counts["simulate_training"] == counts["patches"] == noise_owners + 1
+    # One blurred reference per slice, shared by blurred_white and the factorial's cells.
+    assert counts["blur_reference"] == 3
     # The tiny config trains its original DnCNN: DnCNN-B, and DnCNN-S for dncnn_s25.
     assert counts["mtf_curve"] == 1 and counts["pretrain_dncnn"] == 2
-    # 7 methods per noise owner, the 3 CNNs again for the HU scaling and for DnCNN-S, the two
-    # fine-tuned ones for the weighted loss; every_layer_tra only reads the default's outputs.
-    assert counts["denoise"] == (noise_owners * 7 + 3 + 3 + 2) * doses
-    assert counts["finetune_dncnn"] == 2 * (noise_owners + 3)
-    # The HU scaling, DnCNN-S and the loss change the optimum.
-    assert counts["last_layer_optimum"] == noise_owners + 3
-    assert counts["claims"] == counts["stats"] == 10
+    # 7 methods per noise owner; the 3 CNNs again for the HU scaling, for DnCNN-S and for
+    # DnCNN-S on the white and on the blurred-white noise (grid cells); the two fine-tuned ones
+    # for the weighted loss and for the log ladder. every_layer_tra and the other cells only
+    # read the outputs of the study they agree with.
+    assert counts["denoise"] == (noise_owners * 7 + 3 * 4 + 2 * 2) * doses
+    trained = noise_owners + 6
+    assert counts["finetune_dncnn"] == 2 * trained
+    assert counts["last_layer_optimum"] == trained
+    studies = 1 + 11 + 12  # the default, the one-at-a-time variants, the factorial's cells
+    assert counts["claims"] == counts["stats"] == studies
 
 
 def test_a_study_that_sets_a_variants_reading_itself_plans_both_studies(tmp_path):
@@ -236,8 +339,9 @@ def test_a_study_that_sets_a_variants_reading_itself_plans_both_studies(tmp_path
     counts = job_counts(
         snakemake(workdir, "--configfile", "config/quantum.yaml", "-n", "--cores", "1", "sensitivity").stdout
     )
-    assert counts["patches"] == 5  # the default (quantum) and the four other noise variants
-    assert counts["claims"] == counts["stats"] == 10
+    # The default (quantum), the five other noise variants and the log ladder.
+    assert counts["patches"] == 7
+    assert counts["claims"] == counts["stats"] == 24
 
 
 def test_sensitivity_without_its_variants_file_says_which_file(tmp_path):
@@ -263,8 +367,15 @@ def test_sensitivity_study_runs_on_the_tiny_config(tiny_study, tmp_path):
     snakemake(workdir, "--configfile", "config/test.yaml", "--cores", "2", "sensitivity")
     results = workdir / "results"
     rows = read_table(results / "sensitivity" / "claims.tsv")
-    variants = ["default"] + [v["name"] for v in yaml.safe_load(VARIANTS.read_text())["variants"]]
+    variants = ["default"] + [v.name for v in read_variants(VARIANTS, base_config())]
+    assert len(variants) == 24 and "grid_blurwhite_s25_every" in variants
     assert [r["variant"] for r in rows] == variants * 5
+    reproduced = read_table(results / "sensitivity" / "reproduced.tsv")
+    assert [r["variant"] for r in reproduced] == variants
+    for row in reproduced:
+        verdicts = [r["verdict"] for r in rows if r["variant"] == row["variant"]]
+        assert int(row["reproduced"]) == verdicts.count("reproduced")
+    assert (results / "sensitivity" / "reproduced.png").stat().st_size > 0
     assert all(r["verdict"] in {"reproduced", "not reproduced", "inconclusive"} for r in rows)
     assert (results / "sensitivity" / "claims.png").stat().st_size > 0
     assert "Sensitivity study" in (results / "report" / "sensitivity.html").read_text()
@@ -277,3 +388,13 @@ def test_sensitivity_study_runs_on_the_tiny_config(tiny_study, tmp_path):
     assert s25["settings"]["noise"] == "fixed"
     measured = read_table(results / "sensitivity" / "measured_noise" / "stats" / "stats.tsv")
     assert measured
+    # blurred_white: white noise on the blurred slice, which is also its reference.
+    blurred = np.load(results / "sensitivity" / "blurred_white" / "reference" / "abdomen.npy")
+    scanned = np.load(results / "hu" / "abdomen.npy")
+    assert np.abs(blurred - scanned).max() > 10.0
+    low = np.load(results / "sensitivity" / "blurred_white" / "simulated" / "abdomen" / "dose0.1.npy")
+    assert abs(float((low[0] - blurred).mean())) < 1.0
+    ladder = yaml.safe_load(
+        (results / "sensitivity" / "log_ladder" / "simulated_training" / "totalseg_01.json").read_text()
+    )
+    assert ladder["doses"] == yaml.safe_load(VARIANTS.read_text())["variants"][-1]["set"]["doses"]["train"]

@@ -1,4 +1,5 @@
-"""The sensitivity heat map: one cell per claim and variant, coloured by the verdict."""
+"""The sensitivity figures: the heat map of every claim under every variant (one cell each,
+coloured by the verdict), and how many claims each variant reproduces."""
 
 from __future__ import annotations
 
@@ -41,4 +42,25 @@ def plot_sensitivity(rows: Sequence[Mapping[str, str]]) -> plt.Figure:
     axis.set_title("Claims of Usui et al. (2021) under each reading (yes: reproduced)")
     handles = [plt.Rectangle((0, 0), 1, 1, color=VERDICT_COLOURS[name]) for name in VERDICTS]
     figure.legend(handles, VERDICTS, loc="outside lower center", ncols=len(VERDICTS), frameon=False)
+    return figure
+
+
+def plot_reproduced(per_variant: Sequence[Mapping[str, object]]) -> plt.Figure:
+    """One bar per variant (top to bottom in the given order): how many of the paper's claims
+    it reproduces, labelled with which. ``per_variant`` are rows of
+    :func:`ldct.evaluation.sensitivity_table.reproduced_per_variant`."""
+    names = [str(row["variant"]) for row in per_variant]
+    counts = [int(row["reproduced"]) for row in per_variant]
+    total = max(int(row["claims"]) for row in per_variant)
+    figure, axis = plt.subplots(figsize=(7.0, 1.2 + 0.32 * len(names)), layout="constrained")
+    positions = np.arange(len(names))
+    axis.barh(positions, counts, color=VERDICT_COLOURS["reproduced"])
+    for position, row in zip(positions, per_variant):
+        axis.text(int(row["reproduced"]) + 0.05, position, str(row["reproduced_claims"]), va="center")
+    axis.set_yticks(positions, names)
+    axis.invert_yaxis()
+    axis.set_xlim(0, total + 0.8)
+    axis.set_xticks(range(total + 1))
+    axis.set_xlabel(f"claims reproduced (of {total}), labelled with which")
+    axis.set_title("How many claims of Usui et al. (2021) each reading reproduces")
     return figure
