@@ -344,6 +344,21 @@ def test_a_study_that_sets_a_variants_reading_itself_plans_both_studies(tmp_path
     assert counts["claims"] == counts["stats"] == 24
 
 
+ALONE = yaml.safe_load(VARIANTS.read_text())["variants"]
+
+
+@pytest.mark.parametrize("declared", ALONE, ids=[v["name"] for v in ALONE])
+def test_any_declared_reading_may_be_the_studys_own(tmp_path, declared):
+    """A config that sets a declared variant's reading itself plans the main study and the
+    sensitivity study, in which that variant's column repeats the default's."""
+    workdir = sensitivity_workdir(tmp_path)
+    config = merged(yaml.safe_load((REPO / "config" / "test.yaml").read_text()), declared["set"])
+    (workdir / "config" / "own.yaml").write_text(yaml.safe_dump(config))
+    snakemake(workdir, "--configfile", "config/own.yaml", "-n", "--cores", "1")
+    dry = snakemake(workdir, "--configfile", "config/own.yaml", "-n", "--cores", "1", "sensitivity")
+    assert job_counts(dry.stdout)["claims"] == 24
+
+
 def test_sensitivity_without_its_variants_file_says_which_file(tmp_path):
     workdir = make_workdir(tmp_path, REPO / "config" / "test.yaml")
     process = snakemake(
