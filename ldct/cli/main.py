@@ -23,12 +23,13 @@ from ldct.core.errors import LdctInputError
 from ldct.core.methods import METHODS
 from ldct.denoising.scaling import HU_SCALINGS
 from ldct.simulation.full_dose_noise import MEASURE
-from ldct.simulation.low_dose import MULTIPLIER_READINGS, NOISE_LAWS, NOISE_SPECTRA
+from ldct.simulation.low_dose import MULTIPLIER_READINGS, NOISE_DOMAINS, NOISE_LAWS, NOISE_SPECTRA
 
 #: The study's defaults for what the commands share with it (config/schema.yaml).
 DEFAULT_NOISE = {
     "law": "paper", "multiplier_applies_to": "total", "spectrum": "mtf2",
-    "full_dose_sigma_hu": 10.0, "full_dose_photons": 10000,
+    "full_dose_sigma_hu": 10.0, "full_dose_photons": 10000, "domain": "image",
+    "electronic_noise_variance": 0.0,
 }
 DEFAULT_MTF_LP_PER_MM = {"mtf50": 0.35, "mtf10": 0.60}
 DEFAULT_HU_WINDOW = (-1000.0, 1000.0)
@@ -110,7 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
                           default=DEFAULT_NOISE["multiplier_applies_to"],
                           help="whether the SD multiplier sets the total or the added noise")
     simulate.add_argument("--spectrum", choices=NOISE_SPECTRA, default=DEFAULT_NOISE["spectrum"],
-                          help="noise power spectrum: mtf2 (MTF^2) or fbp (|f| MTF^2)")
+                          help="noise power spectrum: mtf2 (MTF^2), fbp (|f| MTF^2) or white")
+    simulate.add_argument("--domain", choices=NOISE_DOMAINS, default=DEFAULT_NOISE["domain"],
+                          help="add the noise to the image, or insert it in the slice's "
+                          "projections and reconstruct it by FBP (default %(default)s)")
+    simulate.add_argument("--electronic-noise-variance", type=float,
+                          default=DEFAULT_NOISE["electronic_noise_variance"],
+                          help="projection domain: electronic noise per ray, photon counts^2 "
+                          "(default %(default)s)")
     simulate.add_argument("--full-dose-sigma-hu", type=_sigma, default=DEFAULT_NOISE["full_dose_sigma_hu"],
                           help="noise SD the input carries, HU, or 'measure' (per slice, from its "
                           "soft tissue) (default %(default)s)")
@@ -162,6 +170,7 @@ def _simulate(args: argparse.Namespace):
     noise = dict(
         law=args.law, multiplier_applies_to=args.multiplier_applies_to, spectrum=args.spectrum,
         full_dose_sigma_hu=args.full_dose_sigma_hu, full_dose_photons=args.photons,
+        domain=args.domain, electronic_noise_variance=args.electronic_noise_variance,
     )
     files = series_files(args.input, _memory(args))
     sigmas = measured_noise(files) if args.full_dose_sigma_hu == MEASURE else None

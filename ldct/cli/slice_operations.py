@@ -105,6 +105,26 @@ def measured_noise(files: list[Path]) -> dict[Path, float]:
     return {path: row["used_sd_hu"] for path, row in zip(files, rows, strict=True)}
 
 
+def _law_text(noise: Mapping[str, Any], multiplier: float) -> str:
+    """How the noise grows as the dose falls, for a derived series' description."""
+    if noise.get("domain", "image") == "projection":
+        return "photon counts (added variance (1/dose - 1) x the full-dose variance)"
+    return (
+        f"law {noise['law']} (SD multiplier {multiplier:.4g} of the "
+        f"{noise['multiplier_applies_to']} noise)"
+    )
+
+
+def _noise_shape_text(noise: Mapping[str, Any]) -> str:
+    """How the noise is shaped, for a derived series' description."""
+    if noise.get("domain", "image") == "projection":
+        return (
+            "inserted in parallel-beam projections (photons per ray calibrated to the full-dose SD, "
+            f"electronic noise variance {noise.get('electronic_noise_variance', 0.0):g}) and reconstructed by FBP"
+        )
+    return f"spectrum {noise['spectrum']}, {noise['full_dose_photons']:g} photons per pixel"
+
+
 def simulation_operation(
     dose: float,
     noise: Mapping[str, Any],
@@ -134,10 +154,9 @@ def simulation_operation(
     derivation = Derivation(
         summary=f"simulated {dose * 100:g}% dose",
         details=(
-            f"{__version__}: simulated {dose * 100:g} % dose: law {noise['law']} (SD multiplier "
-            f"{multiplier:.4g} of the {noise['multiplier_applies_to']} noise), full-dose noise SD "
-            f"{sigma_text}, spectrum {noise['spectrum']}, MTF50 {mtf50_lp_per_mm:g} / MTF10 "
-            f"{mtf10_lp_per_mm:g} lp/mm, {noise['full_dose_photons']:g} photons per pixel, seed {seed}"
+            f"{__version__}: simulated {dose * 100:g} % dose: {_law_text(noise, multiplier)}, full-dose noise SD "
+            f"{sigma_text}, {_noise_shape_text(noise)}, MTF50 {mtf50_lp_per_mm:g} / MTF10 "
+            f"{mtf10_lp_per_mm:g} lp/mm, seed {seed}"
         ),
     )
     return operation, derivation

@@ -36,6 +36,12 @@ is multiplied by a radial filter (setting ``spectrum``):
 
 The DC bin is removed (the noise is exactly zero mean, so mean HU is preserved), and the
 field is scaled to the target SD ``sigma0 * sqrt(r)``.
+
+All of the above is the image domain (setting ``domain``: ``image``). With ``projection`` the
+noise is inserted in the slice's projections instead (:mod:`ldct.simulation.projection`): it
+simulates photon counts, so its added variance ratio is the quantum law's ``r = 1/d - 1``, its
+spectrum and non-stationarity come from filtered back-projection, and ``law``,
+``multiplier_applies_to``, ``spectrum`` and ``full_dose_photons`` do not apply.
 """
 
 from __future__ import annotations
@@ -43,11 +49,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from numbers import Real
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
 from ldct.simulation.mtf import MTFCurve, radial_frequency
+
+if TYPE_CHECKING:  # scikit-image's projectors load only where the projection domain is used
+    from ldct.simulation.projection import ProjectionScan
 
 #: Dose fraction -> noise SD multiplier stated by Usui et al. (2021), plus the full dose.
 PAPER_SD_MULTIPLIERS = {1.0: 1.0, 0.75: 1.3, 0.5: 2.0, 0.1: 10.0, 0.05: 20.0}
@@ -57,6 +66,8 @@ NOISE_LAWS = ("quantum", "paper")
 MULTIPLIER_READINGS = ("total", "added")
 #: Shapes of the added noise's power spectrum.
 NOISE_SPECTRA = ("mtf2", "fbp", "white")
+#: Where the noise is added: to the image, or to the slice's projections before FBP.
+NOISE_DOMAINS = ("image", "projection")
 
 
 def noise_sd_multiplier(dose: float, law: str) -> float:
@@ -82,7 +93,9 @@ class NoiseSettings:
     """How noise is added (module docstring): config section ``noise`` with a numeric SD.
 
     ``full_dose_sigma_hu`` is the noise SD (HU) the full-dose image carries,
-    ``full_dose_photons`` the mean photon count per pixel at full dose.
+    ``full_dose_photons`` the mean photon count per pixel at full dose (image domain),
+    ``electronic_noise_variance`` the electronic noise per ray (photon counts^2, projection
+    domain).
     """
 
     law: str
@@ -90,12 +103,15 @@ class NoiseSettings:
     spectrum: str
     full_dose_sigma_hu: float
     full_dose_photons: float
+    domain: str = "image"
+    electronic_noise_variance: float = 0.0
 
     def __post_init__(self):
         for name, allowed in (
             ("law", NOISE_LAWS),
             ("multiplier_applies_to", MULTIPLIER_READINGS),
             ("spectrum", NOISE_SPECTRA),
+            ("domain", NOISE_DOMAINS),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"noise {name} must be one of {allowed}, got {getattr(self, name)!r}")
@@ -103,6 +119,10 @@ class NoiseSettings:
             value = getattr(self, name)
             if not isinstance(value, Real) or not value > 0:
                 raise ValueError(f"noise {name} must be a positive number, got {value!r}")
+        if not isinstance(self.electronic_noise_variance, Real) or self.electronic_noise_variance < 0:
+            raise ValueError(
+                f"noise electronic_noise_variance must be a number >= 0, got {self.electronic_noise_variance!r}"
+            )
 
     @classmethod
     def from_config(
@@ -118,10 +138,18 @@ class NoiseSettings:
                 noise["full_dose_sigma_hu"] if full_dose_sigma_hu is None else full_dose_sigma_hu
             ),
             full_dose_photons=noise["full_dose_photons"],
+            domain=noise.get("domain", "image"),
+            electronic_noise_variance=noise.get("electronic_noise_variance", 0.0),
         )
 
     def added_variance_ratio(self, dose: float) -> float:
-        """``r``: variance of the noise added at ``dose`` over ``sigma0**2`` (0 at dose 1)."""
+        """``r``: variance of the noise added at ``dose`` over ``sigma0**2`` (0 at dose 1).
+
+        The projection domain simulates photon counts, so there ``r = 1/d - 1`` (the quantum law,
+        total noise) whatever ``law`` and ``multiplier_applies_to`` say."""
+        if self.domain == "projection":
+            noise_sd_multiplier(dose, "quantum")  # checks the dose
+            return 1.0 / dose - 1.0
         multiplier = noise_sd_multiplier(dose, self.law)
         if self.multiplier_applies_to == "total":
             return multiplier**2 - 1.0
@@ -130,6 +158,15 @@ class NoiseSettings:
     def added_sd_hu(self, dose: float) -> float:
         """SD (HU) of the noise added at ``dose``."""
         return self.full_dose_sigma_hu * float(np.sqrt(self.added_variance_ratio(dose)))
+
+
+def projection_scan(
+    image: np.ndarray, spacing_mm: tuple[float, float], curve: MTFCurve
+) -> ProjectionScan:
+    """The :class:`ldct.simulation.projection.ProjectionScan` of a full-dose slice."""
+    from ldct.simulation.projection import ProjectionScan
+
+    return ProjectionScan(image, spacing_mm, curve)
 
 
 def simulation_seed(
@@ -191,11 +228,21 @@ def simulate_low_dose(
     settings: NoiseSettings,
     curve: MTFCurve,
     seed: np.random.SeedSequence,
+    scan: ProjectionScan | None = None,
 ) -> np.ndarray:
-    """A low-dose version (float32 HU) of the full-dose ``image`` at relative ``dose``."""
+    """A low-dose version (float32 HU) of the full-dose ``image`` at relative ``dose``.
+
+    In the projection domain ``scan`` is the image's :class:`ProjectionScan` (made here when
+    None; pass it to simulate several doses of one slice)."""
     ratio = settings.added_variance_ratio(dose)
     if ratio <= 0:
         return image.astype(np.float32)
+    if settings.domain == "projection":
+        scan = scan if scan is not None else projection_scan(image, spacing_mm, curve)
+        variance = scan.added_ray_variance(
+            ratio, scan.full_dose_photons(settings.full_dose_sigma_hu), settings.electronic_noise_variance
+        )
+        return (image + scan.noise_hu(variance, np.random.default_rng(seed))).astype(np.float32)
     noise = correlated_poisson_noise(
         image.shape,
         spacing_mm,
@@ -216,17 +263,21 @@ def simulate_draws(
     curve: MTFCurve,
     global_seed: int,
     image_id: str,
+    scan: ProjectionScan | None = None,
 ) -> tuple[np.ndarray, list[np.random.SeedSequence]]:
     """One low-dose version of ``image`` per (dose, realization) of ``draws``, stacked.
 
     Each draw is seeded by :func:`simulation_seed` from (global seed, image id, dose,
-    realization), so it does not depend on which other draws a job makes. Returns the float32
-    stack (len(draws), rows, cols) in HU and the seeds.
+    realization), so it does not depend on which other draws a job makes. In the projection
+    domain every draw shares one :class:`ProjectionScan` (``scan``, or one made here). Returns
+    the float32 stack (len(draws), rows, cols) in HU and the seeds.
     """
+    if settings.domain == "projection" and scan is None:
+        scan = projection_scan(image, spacing_mm, curve)
     seeds = [simulation_seed(global_seed, image_id, dose, realization) for dose, realization in draws]
     stack = np.stack(
         [
-            simulate_low_dose(image, spacing_mm, dose, settings, curve, seed)
+            simulate_low_dose(image, spacing_mm, dose, settings, curve, seed, scan)
             for (dose, _), seed in zip(draws, seeds)
         ]
     )

@@ -84,11 +84,14 @@ def simulated_noise_spectra(
     the full-dose NPS times the dose's added variance ratio r
     (:meth:`ldct.simulation.low_dose.NoiseSettings.added_variance_ratio`). Rows with dose 1.0 hold
     the model NPS of the noise the full-dose image itself carries, taken to have the added noise's
-    spectrum shape and SD ``settings.full_dose_sigma_hu``; their simulated column is NaN. Rows:
-    :data:`NPS_COLUMNS`.
+    spectrum shape and SD ``settings.full_dose_sigma_hu``; their simulated column is NaN. In the
+    projection domain the model is the fbp shape, which FBP noise has where it is stationary
+    (uniform regions): a guide, not an exact expectation. Rows: :data:`NPS_COLUMNS`.
     """
+    # Projection-domain noise is FBP noise: in a uniform region its NPS has the fbp shape.
+    shape = "fbp" if settings.domain == "projection" else settings.spectrum
     full = model_noise_power_spectrum(
-        full_dose.shape, spacing_mm, curve, settings.full_dose_sigma_hu, settings.spectrum
+        full_dose.shape, spacing_mm, curve, settings.full_dose_sigma_hu, shape
     )
     frequency, full_radial = radial_average(full, spacing_mm)
     rows = []

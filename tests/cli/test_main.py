@@ -96,6 +96,26 @@ def test_simulate_then_denoise_round_trip(tmp_path):
         assert "truncate_sd=4.0" in derived.DerivationDescription
 
 
+def test_simulate_in_the_projection_domain_follows_photon_counts(tmp_path):
+    """pydicom's CT_small.dcm at 25 % and 6.25 % dose, noise inserted in its projections: the
+    added SDs are in the ratio sqrt((1/0.0625 - 1) / (1/0.25 - 1)) = sqrt(15/3) within 15 %,
+    and the mean HU moves by less than 5 HU."""
+    from pydicom.data import get_testdata_file
+
+    inputs = tmp_path / "full"
+    inputs.mkdir()
+    shutil.copy(get_testdata_file("CT_small.dcm"), inputs / "CT_small.dcm")
+    added = {}
+    for dose in ("0.25", "0.0625"):
+        out = tmp_path / dose
+        assert main(["simulate", "--domain", "projection", "--dose", dose, "--quiet", str(inputs), str(out)]) == 0
+        [(source, derived)] = check_derived_series(inputs, out, f"simulated {float(dose) * 100:g}% dose")
+        added[dose] = hu_of(derived) - hu_of(source)
+        assert abs(added[dose].mean()) < 5.0
+        assert "reconstructed by FBP" in derived.DerivationDescription
+    assert added["0.0625"].std() / added["0.25"].std() == pytest.approx(np.sqrt(15 / 3), rel=0.15)
+
+
 def test_the_authors_dncnn_denoises_a_series_by_name(tmp_path):
     """--method dncnn is the study's original network, the DnCNN authors' DnCNN-B, run as in
     memory on the whole slice."""
