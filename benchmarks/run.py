@@ -7,8 +7,10 @@ default this folder).
   one metrics job per method, eval slice and dose, fine-tuning in the study against alone,
   and growth with 2x and 4x the eval slices and realizations (``study_time.py``; CPU machines:
   ``--skip-study`` leaves it out, e.g. on a GPU box without the workflow's dependencies);
-* the sensitivity study, study by study, when ``sensitivity_cost.py --into results.json`` has
-  added it (it takes hours on 2 cores, so the suite does not run it).
+* projection-domain against image-domain simulation, when ``projection_speed.py --into
+  results.json`` has added it, and the sensitivity study, study by study, when
+  ``sensitivity_cost.py --into results.json`` has (it takes hours on 2 cores, so the suite does
+  not run it).
 
     python benchmarks/run.py                          # the whole suite on this machine
     python benchmarks/run.py --device cuda --skip-study --slices 32 --patches 3040 --out DIR
@@ -91,6 +93,10 @@ def report(results: dict) -> str:
         import study_time
 
         sections += ["", "## The default study", "", study_time.markdown(results["study"])]
+    if "projection" in results:  # added by projection_speed.py --into results.json
+        import projection_speed
+
+        sections += ["", "## Projection-domain simulation", "", projection_speed.markdown(results["projection"])]
     if "sensitivity" in results:  # added by sensitivity_cost.py --into results.json
         import sensitivity_cost
 

@@ -195,6 +195,7 @@ def study_targets():
         "results/provenance.json",
         "results/figures/mtf.png",
         "results/figures/noise_power_spectra.png",
+        "results/figures/noise_readings.png",
         "results/figures/slices.png",
         "results/figures/profiles.png",
         *expand("results/figures/scores_{metric}.png", metric=METRIC_NAMES),
@@ -230,6 +231,30 @@ def figure_images(methods, doses=None):
         image=FIGURE_IMAGE,
         dose=STUDY.eval_dose_labels if doses is None else doses,
     )
+
+
+def noise_readings():
+    """Name -> {noise, blur_image} of every distinct noise reading of the studies (the default
+    and each variant, by the first study's name), then the projection domain ('projection',
+    the default's noise inserted in the projections) unless a study already inserts it there."""
+    readings = {}
+    for name in STUDIES.names:
+        study = STUDIES.config(name)
+        reading = {"noise": study["noise"], "blur_image": study["mtf"]["blur_image"]}
+        if reading not in readings.values():
+            readings[name] = reading
+    if not any(r["noise"].get("domain") == "projection" for r in readings.values()):
+        readings["projection"] = {
+            "noise": dict(config["noise"], domain="projection"),
+            "blur_image": False,
+        }
+    return readings
+
+
+def readings_noise_table(wildcards):
+    """The full-dose noise table, where a noise reading measures each slice's noise."""
+    measured = [r for r in noise_readings().values() if r["noise"]["full_dose_sigma_hu"] == "measure"]
+    return {"noise_table": "results/noise/full_dose_noise.tsv"} if measured else {}
 
 
 def figure_low_dose(doses=None):

@@ -22,6 +22,42 @@ rule figure_mtf:
         "../workflow_scripts/figure_mtf.py"
 
 
+rule figure_noise_readings:
+    """The noise every reading of the studies adds to the figure image at the lowest eval dose,
+    beside projection-domain noise: radial NPS and its shape."""
+    input:
+        unpack(readings_noise_table),
+        image=f"results/hu/{FIGURE_IMAGE}.npy",
+        mtf="results/mtf/mtf_curve.tsv",
+    output:
+        figure=report(
+            "results/figures/noise_readings.png",
+            caption="report/noise_readings.rst",
+            category="Simulation",
+            labels={"figure": "Noise of each reading"},
+        ),
+        table=report(
+            "results/figures/noise_readings.tsv",
+            caption="report/noise_readings.rst",
+            category="Simulation",
+            labels={"table": "Noise of each reading (TSV)"},
+        ),
+    log:
+        "results/logs/figure_noise_readings.log",
+    benchmark:
+        "results/benchmarks/figure_noise_readings.tsv"
+    conda:
+        "../envs/figures.yaml"
+    params:
+        readings=noise_readings(),
+        dose=min(STUDY.eval_doses),
+        realizations=STUDY.realizations,
+        seed=config["seed"],
+        dpi=config["figures"]["dpi"],
+    script:
+        "../workflow_scripts/figure_noise_readings.py"
+
+
 rule figure_noise_power_spectra:
     """Radial NPS of the noise simulated at each eval dose, with the model and the full dose."""
     input:

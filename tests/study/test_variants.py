@@ -69,7 +69,7 @@ def test_shipped_variants_file_declares_each_open_reading_and_the_factorial():
     alone = declared[: len(yaml.safe_load(VARIANTS.read_text())["variants"])]
     assert {path for v in alone for path in _leaf_paths(v.changes)} == {
         "noise.law", "noise.multiplier_applies_to", "noise.full_dose_sigma_hu", "noise.spectrum",
-        "mtf.blur_image", "doses.train", "dncnn.hu_scaling", "dncnn.pretrain.noise",
+        "noise.domain", "mtf.blur_image", "doses.train", "dncnn.hu_scaling", "dncnn.pretrain.noise",
         "dncnn.finetune.loss", "claims.transfer_method",
     }
     assert all(v.why and v.reading for v in declared)
@@ -307,7 +307,7 @@ def test_dry_run_shares_every_job_whose_inputs_do_not_change(tmp_path):
     )
     slices_doses = 2 * 2  # eval images x eval doses of config/test.yaml
     doses = 2  # a denoise job per method and dose handles both eval images
-    noise_owners = 7  # the default and the six noise variants (blurred_white among them)
+    noise_owners = 8  # the default and the seven noise variants (blurred_white among them)
     assert counts["simulate"] == noise_owners * slices_doses
     # The log-spaced training doses make their own training set from the default's noise.
     assert counts["simulate_training"] == counts["patches"] == noise_owners + 1
@@ -323,7 +323,7 @@ def test_dry_run_shares_every_job_whose_inputs_do_not_change(tmp_path):
     trained = noise_owners + 6
     assert counts["finetune_dncnn"] == 2 * trained
     assert counts["last_layer_optimum"] == trained
-    studies = 1 + 11 + 12  # the default, the one-at-a-time variants, the factorial's cells
+    studies = 1 + 12 + 12  # the default, the one-at-a-time variants, the factorial's cells
     assert counts["claims"] == counts["stats"] == studies
 
 
@@ -339,9 +339,9 @@ def test_a_study_that_sets_a_variants_reading_itself_plans_both_studies(tmp_path
     counts = job_counts(
         snakemake(workdir, "--configfile", "config/quantum.yaml", "-n", "--cores", "1", "sensitivity").stdout
     )
-    # The default (quantum), the five other noise variants and the log ladder.
-    assert counts["patches"] == 7
-    assert counts["claims"] == counts["stats"] == 24
+    # The default (quantum), the six other noise variants and the log ladder.
+    assert counts["patches"] == 8
+    assert counts["claims"] == counts["stats"] == 25
 
 
 ALONE = yaml.safe_load(VARIANTS.read_text())["variants"]
@@ -356,7 +356,7 @@ def test_any_declared_reading_may_be_the_studys_own(tmp_path, declared):
     (workdir / "config" / "own.yaml").write_text(yaml.safe_dump(config))
     snakemake(workdir, "--configfile", "config/own.yaml", "-n", "--cores", "1")
     dry = snakemake(workdir, "--configfile", "config/own.yaml", "-n", "--cores", "1", "sensitivity")
-    assert job_counts(dry.stdout)["claims"] == 24
+    assert job_counts(dry.stdout)["claims"] == 25
 
 
 def test_sensitivity_without_its_variants_file_says_which_file(tmp_path):
@@ -383,7 +383,7 @@ def test_sensitivity_study_runs_on_the_tiny_config(tiny_study, tmp_path):
     results = workdir / "results"
     rows = read_table(results / "sensitivity" / "claims.tsv")
     variants = ["default"] + [v.name for v in read_variants(VARIANTS, base_config())]
-    assert len(variants) == 24 and "grid_blurwhite_s25_every" in variants
+    assert len(variants) == 25 and "grid_blurwhite_s25_every" in variants
     assert [r["variant"] for r in rows] == variants * 5
     reproduced = read_table(results / "sensitivity" / "reproduced.tsv")
     assert [r["variant"] for r in reproduced] == variants
@@ -412,4 +412,9 @@ def test_sensitivity_study_runs_on_the_tiny_config(tiny_study, tmp_path):
     ladder = yaml.safe_load(
         (results / "sensitivity" / "log_ladder" / "simulated_training" / "totalseg_01.json").read_text()
     )
-    assert ladder["doses"] == yaml.safe_load(VARIANTS.read_text())["variants"][-1]["set"]["doses"]["train"]
+    declared = {v["name"]: v for v in yaml.safe_load(VARIANTS.read_text())["variants"]}
+    assert ladder["doses"] == declared["log_ladder"]["set"]["doses"]["train"]
+    projection = yaml.safe_load(
+        (results / "sensitivity" / "projection_domain" / "simulated" / "abdomen" / "dose0.1.json").read_text()
+    )
+    assert projection["noise"]["domain"] == "projection" and projection["noise"]["photons_per_ray"] > 0

@@ -1,4 +1,5 @@
-"""Figures of the low-dose simulation: the MTF (the paper's Fig. 2) and the noise power spectra."""
+"""Figures of the low-dose simulation: the MTF (the paper's Fig. 2), the noise power spectra, and
+the noise of every reading against projection-domain noise."""
 
 from __future__ import annotations
 
@@ -67,4 +68,36 @@ def plot_noise_power_spectra(rows: Sequence[Mapping[str, str]], title: str) -> p
     axis.set_title(title, fontsize=10)
     axis.grid(alpha=0.3, which="both")
     figure.legend(loc="outside right upper", fontsize=9, frameon=False)
+    return figure
+
+
+def plot_noise_readings(rows: Sequence[Mapping[str, str]], title: str, reference: str) -> plt.Figure:
+    """Radial NPS of the noise each reading adds (left, HU^2 mm^2, log scale) and the same
+    divided by that noise's variance (right, mm^2: the shape alone), the ``reference`` reading in
+    black. ``rows``: :func:`ldct.simulation.noise_readings.reading_spectra`.
+    """
+    curves: dict[str, list[tuple[float, float]]] = {}
+    sds: dict[str, float] = {}
+    for row in rows:
+        curves.setdefault(row["reading"], []).append((float(row["frequency_lp_per_mm"]), float(row["nps_hu2_mm2"])))
+        sds[row["reading"]] = float(row["added_sd_hu"])
+    figure, (absolute, shape) = plt.subplots(1, 2, figsize=(11.0, 4.4), layout="constrained")
+    others = [name for name in curves if name != reference]
+    colours = plt.get_cmap("tab10")(np.arange(len(others)) % 10)
+    styles = [(name, colour, 1.2) for name, colour in zip(others, colours)]
+    if reference in curves:
+        styles.append((reference, "black", 2.2))
+    for name, colour, width in styles:
+        frequency, nps = np.array(curves[name]).T
+        label = f"{name} (SD {sds[name]:.3g} HU)"
+        absolute.plot(frequency, nps, color=colour, linewidth=width, label=label)
+        shape.plot(frequency, nps / sds[name] ** 2, color=colour, linewidth=width, label=name)
+    absolute.set_yscale("log")
+    absolute.set_ylabel("NPS (HU² mm²)")
+    shape.set_ylabel("NPS / noise variance (mm²)")
+    for axis in (absolute, shape):
+        axis.set_xlabel("spatial frequency (lp/mm)")
+        axis.grid(alpha=0.3)
+    absolute.legend(fontsize=8)
+    figure.suptitle(title, fontsize=10)
     return figure
