@@ -236,7 +236,8 @@ def figure_images(methods, doses=None):
 def noise_readings():
     """Name -> {noise, blur_image} of every distinct noise reading of the studies (the default
     and each variant, by the first study's name), then the projection domain ('projection',
-    the default's noise inserted in the projections) unless a study already inserts it there."""
+    the default's noise inserted in the projections) unless a study already inserts it there.
+    """
     readings = {}
     for name in STUDIES.names:
         study = STUDIES.config(name)
@@ -253,7 +254,11 @@ def noise_readings():
 
 def readings_noise_table(wildcards):
     """The full-dose noise table, where a noise reading measures each slice's noise."""
-    measured = [r for r in noise_readings().values() if r["noise"]["full_dose_sigma_hu"] == "measure"]
+    measured = [
+        r
+        for r in noise_readings().values()
+        if r["noise"]["full_dose_sigma_hu"] == "measure"
+    ]
     return {"noise_table": "results/noise/full_dose_noise.tsv"} if measured else {}
 
 
