@@ -62,6 +62,7 @@ def test_dry_run_of_default_config_lists_every_job(tmp_path):
         "provenance": 1,
         "figure_mtf": 1,
         "figure_noise_power_spectra": 1,
+        "figure_noise_readings": 1,
         "figure_images": 1,
         "figure_profiles": 1,
         "figure_scores": 4,
@@ -177,6 +178,7 @@ def test_changing_one_eval_dose_reruns_only_that_dose(tiny_study, tmp_path):
         "stats": 1,
         **DOWNSTREAM_OF_STATS,
         "figure_noise_power_spectra": 1,
+        "figure_noise_readings": 1,  # drawn at the lowest eval dose, now 0.2
         "figure_images": 1,
         "figure_profiles": 1,
         "run_settings": 1,
