@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import time
 from pathlib import Path
@@ -76,6 +77,7 @@ def measure(repeats: int) -> dict:
     train_slices = len(study.train_images)
     draws = eval_jobs * study.realizations + train_slices * len(study.train_doses)
     result.update(
+        date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         machine=machine(torch.device("cpu")),
         jobs=eval_jobs + train_slices,
         draws=draws,
@@ -88,7 +90,8 @@ def measure(repeats: int) -> dict:
 def markdown(result: dict) -> str:
     ratio = result["projection_draw_s"] / result["image_draw_s"]
     return "\n".join([
-        f"A 250 x 350 slice at 1 mm, {result['machine']['cpu_capability']}, best of the interleaved runs:",
+        f"{result['date']}: a 250 x 350 slice at 1 mm, {result['machine']['cpu_capability']}, best of the "
+        "interleaved runs:",
         "",
         "| step | s |",
         "| --- | --- |",

@@ -7,10 +7,10 @@ default this folder).
   one metrics job per method, eval slice and dose, fine-tuning in the study against alone,
   and growth with 2x and 4x the eval slices and realizations (``study_time.py``; CPU machines:
   ``--skip-study`` leaves it out, e.g. on a GPU box without the workflow's dependencies);
-* projection-domain against image-domain simulation, when ``projection_speed.py --into
-  results.json`` has added it, and the sensitivity study, study by study, when
-  ``sensitivity_cost.py --into results.json`` has (it takes hours on 2 cores, so the suite does
-  not run it).
+* where their scripts have added them with ``--into results.json``: every denoiser per slice
+  (``denoiser_speed.py``), projection-domain against image-domain simulation
+  (``projection_speed.py``) and the sensitivity study, study by study (``sensitivity_cost.py``;
+  hours on 2 cores, so the suite does not run it).
 
     python benchmarks/run.py                          # the whole suite on this machine
     python benchmarks/run.py --device cuda --skip-study --slices 32 --patches 3040 --out DIR
@@ -32,6 +32,8 @@ from ldct.core.devices import resolve_device
 from timing import machine, matmul_tflops
 
 HERE = Path(__file__).resolve().parent
+#: Results that their own scripts add with ``--into results.json``, kept when the suite reruns.
+ADDED_SEPARATELY = ("denoisers", "projection", "sensitivity")
 
 
 def main() -> None:
@@ -65,6 +67,10 @@ def main() -> None:
         root = Path(tempfile.mkdtemp(prefix="ldct-benchmark-"))
         results["study"] = study_time.measure(args.cores, args.factors, root, args.job_sizes)
     args.out.mkdir(parents=True, exist_ok=True)
+    previous = args.out / "results.json"
+    if previous.exists():  # keep what the separate scripts added
+        earlier = json.loads(previous.read_text())
+        results.update({key: earlier[key] for key in ADDED_SEPARATELY if key in earlier})
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (args.out / "results.md").write_text(report(results))
     print(report(results))
@@ -93,6 +99,10 @@ def report(results: dict) -> str:
         import study_time
 
         sections += ["", "## The default study", "", study_time.markdown(results["study"])]
+    if "denoisers" in results:  # added by denoiser_speed.py --into results.json
+        import denoiser_speed
+
+        sections += ["", "## Denoisers per slice", "", denoiser_speed.markdown(results["denoisers"])]
     if "projection" in results:  # added by projection_speed.py --into results.json
         import projection_speed
 

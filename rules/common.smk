@@ -303,7 +303,8 @@ def job_inputs(wildcards, keys, pattern):
 
 
 def denoise_inputs(wildcards):
-    """The job's low-dose images, and for a CNN method the weights it runs with."""
+    """The job's low-dose images, for a CNN method the weights it runs with, and for a method
+    told the noise's spectrum the MTF table."""
     inputs = {
         "images": job_inputs(
             wildcards, STAGE_KEYS["simulated"], "simulated/{image}/dose{dose}.npy"
@@ -311,6 +312,8 @@ def denoise_inputs(wildcards):
     }
     if STUDY.method(wildcards.method).kind == "cnn":
         inputs["model"] = model_file(wildcards, wildcards.method)
+    if STUDY.method(wildcards.method).noise_psd:  # told the noise's spectrum: MTF-shaped
+        inputs["mtf"] = owned(wildcards, STAGE_KEYS["mtf"], "mtf/mtf_curve.tsv")
     return inputs
 
 

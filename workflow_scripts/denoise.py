@@ -1,17 +1,23 @@
 """Rule denoise: one method applied to every realization of one slice at one dose (of each of
 the job's slices, in the order of its outputs).
 
-Each slice's sidecar is its low-dose stack's plus the method and its parameters; its ``inputs``
+Each slice's sidecar is its low-dose stack's plus the method and its parameters (for a method
+that is told the noise SD, each image's under ``noise_sd_hu``); its ``inputs``
 (path -> hex SHA-256 of that low-dose stack and, for a CNN, the weights) replace the low-dose
 stack's.
 """
 
 import numpy as np
 
+from ldct.core.methods import METHODS
 from ldct.core.stacks import draws
 from ldct.core.storage import load_image, save_stack
 from ldct.denoising.filters import denoise
 from ldct.report.provenance import input_checksums
+from ldct.denoising.bm3d import bm3d_psd
+from ldct.simulation.low_dose import stack_noise_sd_hu
+from ldct.simulation.mtf import read_mtf_table, tabulated_mtf
+from ldct.simulation.nps import stack_noise_power_spectra
 from ldct.workflow import config_value, run_rule
 
 
@@ -41,6 +47,22 @@ def network_denoiser():
     return run
 
 
+def known_noise(meta, stack):
+    """Per image of a simulated stack, what the method is told of its noise: the SD (HU) and
+    the power spectrum (the bm3d package's convention), as the registry says it takes them."""
+    entry = METHODS[snakemake.wildcards.method]
+    told = [{} for _ in stack]
+    if entry.noise_sd:
+        for extra, sd in zip(told, stack_noise_sd_hu(meta)):
+            extra["noise_sd_hu"] = sd
+    if entry.noise_psd:
+        curve = tabulated_mtf(*read_mtf_table(snakemake.input.mtf))
+        spacing = tuple(meta["pixel_spacing_mm"])
+        for extra, nps in zip(told, stack_noise_power_spectra(meta, stack.shape[1:], curve)):
+            extra["noise_psd"] = bm3d_psd(nps, spacing)
+    return told
+
+
 def main():
     method = snakemake.wildcards.method
     network = network_denoiser() if "model" in snakemake.input.keys() else None
@@ -52,7 +74,11 @@ def main():
             denoised, scaling = network(low_dose, stack, meta)
             parameters.update(model=snakemake.input.model, **scaling)
         else:
-            denoised = np.stack([denoise(image, method, parameters) for image in stack])
+            denoised = np.stack(
+                [denoise(image, method, parameters, **known) for image, known in zip(stack, known_noise(meta, stack))]
+            )
+            if METHODS[method].noise_sd:
+                parameters.update(noise_sd_hu=stack_noise_sd_hu(meta))
         meta.update(
             method=method,
             method_parameters=parameters,

@@ -44,9 +44,11 @@ def filter_operation(name: str, parameters: Mapping[str, Any]) -> tuple[SliceOpe
 
     entry = method(name)
     text = _settings_text(parameters)
+    # A series' own noise is not known: a method told its SD or spectrum estimates it per slice.
+    estimated = ", noise SD estimated on each slice" if entry.noise_sd or entry.noise_psd else ""
     derivation = Derivation(
         summary=f"{name} {text}".strip(),
-        details=f"{__version__}: denoised by the {entry.description} ({text or 'no parameters'})",
+        details=f"{__version__}: denoised by the {entry.description} ({text or 'no parameters'}{estimated})",
     )
     return (lambda hu, dataset, path: denoise(hu, name, dict(parameters))), derivation
 

@@ -6,13 +6,19 @@ A method is one of three kinds:
 * ``none``: the low-dose image itself, the "before denoising" row of every table;
 * ``filter``: a function ``f(image_hu, **parameters) -> image_hu`` named by ``function``
   (``"module:attribute"``, imported only when a denoise job runs), with keyword parameters
-  whose JSON Schema is ``parameters`` (their defaults fill config ``denoise.parameters``);
+  whose JSON Schema is ``parameters`` (their defaults fill config ``denoise.parameters``); a
+  filter with ``noise_sd`` also takes keyword ``noise_sd_hu``, the image's noise SD (HU) where it
+  is known (in the study: from the simulation; None where it is not, e.g. a user's series), and
+  one with ``noise_psd`` keyword ``noise_psd``, the noise's power spectrum in the ``bm3d``
+  package's convention (:func:`ldct.denoising.bm3d.bm3d_psd`; None where it is not known);
 * ``cnn``: a DnCNN whose weights lie in ``results/dncnn/<model>/model.pt``; ``finetune`` says
   which layers transfer learning updates (``last`` or ``all``), or None for the original
   network as pretrained.
 
 Adding a method is adding an entry here (and its function): the config accepts it, the DAG runs
-it, and the figures, statistics and claims check show it.
+it, and the figures, statistics and claims check show it. A method whose function needs an
+optional extra (``extra``: the extra's name, also the module it imports) is not among the
+default methods, and a study that lists it without the extra installed stops before running.
 """
 
 from __future__ import annotations
@@ -39,6 +45,9 @@ class Method:
     model: str | None = None
     finetune: str | None = None
     in_paper: bool = False
+    noise_sd: bool = False
+    noise_psd: bool = False
+    extra: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -85,6 +94,26 @@ REGISTRY: tuple[Method, ...] = (
     Method("wiener", "filter", "Wiener", "adaptive Wiener filter (MATLAB wiener2)",
            function="ldct.denoising.filters:wiener", parameters={"size_px": _size_px(2, 5)},
            in_paper=True),
+    Method("nl_means", "filter", "NL-means", "non-local means (scikit-image), told the noise SD",
+           function="ldct.denoising.filters:nl_means", noise_sd=True,
+           parameters={
+               # Chosen on training slices only (benchmarks/nl_means_settings.md).
+               "patch_size_px": {"description": "Side of the compared patches, pixels.",
+                                 "type": "integer", "minimum": 1, "default": 7},
+               "patch_distance_px": {"description": "Search radius, pixels.", "type": "integer",
+                                     "minimum": 1, "default": 11},
+               "h_per_sigma": {"description": "Filtering strength h over the noise SD.",
+                               "type": "number", "exclusiveMinimum": 0, "default": 0.6},
+               "noise_sd": {"description": "known: the simulation's noise SD of each image (the "
+                            "full-dose SD and the added SD); estimate: skimage's estimate_sigma.",
+                            "enum": ["known", "estimate"], "default": "known"},
+           }),
+    Method("bm3d", "filter", "BM3D", "BM3D for correlated noise, told the noise's spectrum",
+           function="ldct.denoising.bm3d:bm3d_correlated", noise_psd=True, extra="bm3d",
+           parameters={
+               "profile": {"description": "The bm3d package's parameter profile.",
+                           "enum": ["np", "refilter", "vn", "high", "vn_old", "deb"], "default": "np"},
+           }),
     Method("dncnn", "cnn", "DnCNN", "the original DnCNN, pretrained on natural images",
            model="pretrained", in_paper=True),
     Method("dncnn_tra", "cnn", "DnCNN_Tra", "DnCNN transfer-learned on CT, last layer only",
@@ -103,6 +132,19 @@ def registered(registry: tuple[Method, ...] = REGISTRY) -> dict[str, Method]:
 
 
 METHODS: Mapping[str, Method] = registered()
+
+
+def default_methods() -> list[str]:
+    """The methods a study runs when it lists none: every method that needs no optional extra."""
+    return [name for name, entry in METHODS.items() if entry.extra is None]
+
+
+def missing_extras(names: list[str]) -> list[tuple[str, str]]:
+    """(method, extra) for each of ``names`` whose optional extra is not installed."""
+    from importlib.util import find_spec
+
+    return [(name, METHODS[name].extra) for name in names
+            if METHODS[name].extra is not None and find_spec(METHODS[name].extra) is None]
 
 
 def method(name: str) -> Method:

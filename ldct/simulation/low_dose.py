@@ -159,6 +159,18 @@ class NoiseSettings:
         """SD (HU) of the noise added at ``dose``."""
         return self.full_dose_sigma_hu * float(np.sqrt(self.added_variance_ratio(dose)))
 
+    def total_sd_hu(self, dose: float) -> float:
+        """SD (HU) of the whole noise of the image at ``dose``: the full-dose noise and the added
+        noise (in the projection domain, its level in the soft tissue I0 is calibrated on)."""
+        return self.full_dose_sigma_hu * float(np.sqrt(1.0 + self.added_variance_ratio(dose)))
+
+
+def stack_noise_sd_hu(meta: Mapping[str, Any]) -> list[float]:
+    """The noise SD (HU, :meth:`NoiseSettings.total_sd_hu`) of each image of a simulated stack,
+    in stack order, from its sidecar (``noise``, ``doses``, ``realizations``)."""
+    settings = NoiseSettings.from_config(meta["noise"])
+    return [settings.total_sd_hu(dose) for dose in meta["doses"] for _ in meta["realizations"]]
+
 
 def projection_scan(
     image: np.ndarray, spacing_mm: tuple[float, float], curve: MTFCurve

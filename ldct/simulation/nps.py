@@ -8,6 +8,8 @@ df_y df_x = 1 / (rows dy cols dx) lp^2/mm^2, equals the noise variance in HU^2.
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 import numpy as np
 
 from ldct.simulation.low_dose import NoiseSettings, noise_transfer
@@ -43,6 +45,19 @@ def model_noise_power_spectrum(
     """
     power = noise_transfer(shape, spacing_mm, curve, spectrum) ** 2
     return sigma_hu**2 * spacing_mm[0] * spacing_mm[1] * power / power.mean()
+
+
+def stack_noise_power_spectra(
+    meta: Mapping[str, Any], shape: tuple[int, int], curve: MTFCurve
+) -> list[np.ndarray]:
+    """The model 2-D NPS (HU^2 mm^2) of the whole noise of each image of a simulated stack, in
+    stack order, from its sidecar: its reading's shape (projection domain: the fbp shape, that
+    of FBP noise where it is stationary) at the image's total noise SD."""
+    settings = NoiseSettings.from_config(meta["noise"])
+    shape_name = "fbp" if settings.domain == "projection" else settings.spectrum
+    spacing = tuple(meta["pixel_spacing_mm"])
+    unit = model_noise_power_spectrum(shape, spacing, curve, 1.0, shape_name)
+    return [unit * settings.total_sd_hu(dose) ** 2 for dose in meta["doses"] for _ in meta["realizations"]]
 
 
 def radial_average(

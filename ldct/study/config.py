@@ -18,7 +18,7 @@ import yaml
 
 from ldct.core.doses import dose_label
 from ldct.core.errors import LdctInputError
-from ldct.core.methods import METHODS, finetuned_among, parameters_schema
+from ldct.core.methods import METHODS, default_methods, finetuned_among, missing_extras, parameters_schema
 
 
 def _validator_filling_defaults(validator_class):
@@ -68,7 +68,7 @@ def study_schema(schema_path: str | Path) -> dict[str, Any]:
     schema = yaml.safe_load(Path(schema_path).read_text())
     denoise = schema["properties"]["denoise"]["properties"]
     denoise["methods"]["items"] = {"enum": list(METHODS)}
-    denoise["methods"]["default"] = list(METHODS)
+    denoise["methods"]["default"] = default_methods()
     denoise["parameters"] = parameters_schema()
     return schema
 
@@ -183,6 +183,11 @@ def _check_consistency(config: dict[str, Any]) -> None:
     _check_tcia(config)
     _check_figures(config)
     methods = config["denoise"]["methods"]
+    for name, extra in missing_extras(methods):
+        raise LdctInputError(
+            f"config key denoise.methods: {name} needs the optional extra '{extra}': "
+            f"pip install 'ldct[{extra}]'"
+        )
     if config["stats"]["reference"] not in methods:
         raise LdctInputError(
             f"config key stats.reference: '{config['stats']['reference']}' is not one of "

@@ -116,6 +116,22 @@ def test_simulate_in_the_projection_domain_follows_photon_counts(tmp_path):
     assert added["0.0625"].std() / added["0.25"].std() == pytest.approx(np.sqrt(15 / 3), rel=0.15)
 
 
+def test_nl_means_denoises_a_series_estimating_its_noise(tmp_path):
+    """A series' own noise SD is not known: nl_means estimates it on each slice, and says so."""
+    from skimage.restoration import estimate_sigma
+
+    from ldct.denoising.filters import nl_means
+
+    inputs, out = series_folder(tmp_path / "full", names=KITS[:1]), tmp_path / "nl"
+    assert main(["denoise", "--method", "nl_means", "--quiet", str(inputs), str(out)]) == 0
+    [(source, derived)] = check_derived_series(inputs, out, "nl_means")
+    assert "noise SD estimated on each slice" in derived.DerivationDescription
+    hu, kept = to_hu_with_fill(source, source.pixel_array)
+    expected = nl_means(hu.astype(np.float64), noise_sd="known")
+    assert float(estimate_sigma(hu.astype(np.float64))) > 0
+    within_one_stored_unit(derived, expected, kept)
+
+
 def test_the_authors_dncnn_denoises_a_series_by_name(tmp_path):
     """--method dncnn is the study's original network, the DnCNN authors' DnCNN-B, run as in
     memory on the whole slice."""
@@ -148,7 +164,7 @@ def test_the_defaults_are_the_studys(tmp_path):
     [
         (["denoise", "--method", "gaussian", "--param", "sigma_px=-1"], "--param of gaussian"),
         (["denoise", "--method", "gaussian", "--param", "size_px=3"], "--param of gaussian"),
-        (["denoise", "--method", "dncnn_tra"], "neither one of median, gaussian, wiener, dncnn"),
+        (["denoise", "--method", "dncnn_tra"], "neither one of median, gaussian, wiener, nl_means, bm3d, dncnn"),
         (["denoise", "--method", "dncnn", "--param", "size_px=3"], "only the filters take parameters"),
         (["simulate", "--dose", "0"], "--dose must lie in (0, 1]"),
         (["simulate", "--dose", "0.5", "--mtf50", "0.7"], "MTF50"),

@@ -15,8 +15,10 @@ from ldct.core.methods import (
     METHODS,
     REGISTRY,
     Method,
+    default_methods,
     method,
     method_label,
+    missing_extras,
     paper_filters,
     parameters_schema,
     registered,
@@ -69,10 +71,22 @@ def test_parameters_schema_has_an_object_per_method():
 def test_lookups_and_labels():
     assert method("dncnn_tra").finetune == "last" and method("dncnn_full").finetune == "all"
     assert method("dncnn").model == "pretrained" and method("dncnn").finetune is None
-    assert method_label("dncnn_tra") == "DnCNN_Tra" and method_label("bm3d") == "bm3d"
+    assert method_label("dncnn_tra") == "DnCNN_Tra" and method_label("bilateral") == "bilateral"
     assert paper_filters() == ["median", "gaussian", "wiener"]
-    with pytest.raises(ValueError, match="unknown denoising method 'bm3d'"):
-        method("bm3d")
+    with pytest.raises(ValueError, match="unknown denoising method 'bilateral'"):
+        method("bilateral")
+
+
+def test_a_method_of_an_optional_extra_is_not_a_default_and_its_absence_is_found(monkeypatch):
+    """bm3d needs the extra 'bm3d' (non-commercial licence): never a default method, and listed
+    while its package is missing, it is named with its extra."""
+    import importlib.util
+
+    assert method("bm3d").extra == "bm3d" and "bm3d" not in default_methods()
+    assert default_methods() == [name for name in METHODS if name != "bm3d"]
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "bm3d" else real(name))
+    assert missing_extras(["gaussian", "bm3d", "nl_means"]) == [("bm3d", "bm3d")]
 
 
 @pytest.mark.parametrize(

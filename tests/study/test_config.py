@@ -24,12 +24,26 @@ def validated(change: dict | None = None) -> dict:
     return validate_config(config, SCHEMA)
 
 
+def test_a_study_listing_bm3d_without_its_extra_stops_naming_the_extra(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "bm3d" else real(name))
+    config = copy.deepcopy(DEFAULT)
+    config["denoise"] = {"methods": ["noisy", "gaussian", "bm3d", "dncnn"]}
+    with pytest.raises(LdctInputError) as error:
+        validate_config(config, SCHEMA)
+    assert str(error.value) == (
+        "config key denoise.methods: bm3d needs the optional extra 'bm3d': pip install 'ldct[bm3d]'"
+    )
+
+
 def test_minimal_config_gets_every_default():
     """Only the embedded list given: every other key comes from the schema defaults."""
     config = validate_config({"data": {"embedded": DEFAULT["data"]["embedded"]}}, SCHEMA)
     assert config["doses"]["eval"] == [0.75, 0.5, 0.1, 0.05]
     assert config["realizations"] == 2
-    assert config["denoise"]["methods"] == list(METHODS)
+    assert config["denoise"]["methods"] == [name for name in METHODS if name != "bm3d"]
     assert config["denoise"]["parameters"]["median"] == {"size_px": 3}
     assert config["denoise"]["parameters"]["gaussian"] == {"sigma_px": 1.0, "truncate_sd": 4.0}
     assert config["denoise"]["parameters"]["wiener"] == {"size_px": 5}

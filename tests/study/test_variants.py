@@ -315,11 +315,11 @@ def test_dry_run_shares_every_job_whose_inputs_do_not_change(tmp_path):
     assert counts["blur_reference"] == 3
     # The tiny config trains its original DnCNN: DnCNN-B, and DnCNN-S for dncnn_s25.
     assert counts["mtf_curve"] == 1 and counts["pretrain_dncnn"] == 2
-    # 7 methods per noise owner; the 3 CNNs again for the HU scaling, for DnCNN-S and for
+    # 8 methods per noise owner; the 3 CNNs again for the HU scaling, for DnCNN-S and for
     # DnCNN-S on the white and on the blurred-white noise (grid cells); the two fine-tuned ones
     # for the weighted loss and for the log ladder. every_layer_tra and the other cells only
     # read the outputs of the study they agree with.
-    assert counts["denoise"] == (noise_owners * 7 + 3 * 4 + 2 * 2) * doses
+    assert counts["denoise"] == (noise_owners * 8 + 3 * 4 + 2 * 2) * doses
     trained = noise_owners + 6
     assert counts["finetune_dncnn"] == 2 * trained
     assert counts["last_layer_optimum"] == trained

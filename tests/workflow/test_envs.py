@@ -35,6 +35,7 @@ PACKAGES = {
 #: Packages a used package loads itself: listed for it, never imported by name.
 PLUGINS = {
     "pydicom": {"pydicom-data", "pylibjpeg", "pylibjpeg-openjpeg", "pylibjpeg-libjpeg"},
+    "scikit-image": {"pywavelets"},  # estimate_sigma (nl_means told to estimate the noise)
 }
 ALWAYS = {"python", "pip"}
 RULE = re.compile(r"^\s*rule (\w+):\n(?P<body>(?:\s{4,}.*\n|\n)+)", re.MULTILINE)

@@ -13,7 +13,7 @@ import yaml
 from conftest import REPO, job_counts, make_workdir, snakemake
 
 PER_SLICE = {"jobs": {"eval_slices_per_job": "one"}}
-METHODS = 7
+METHODS = 8
 
 
 def write_config(workdir: Path, name: str, base: Path | None, **changes) -> str:
@@ -33,7 +33,7 @@ def dry_counts(workdir: Path, *configs: str) -> dict[str, int]:
 
 
 def test_default_config_has_a_job_per_method_and_dose(tmp_path):
-    """21 eval slices x 4 doses x 7 methods: 28 denoise and 28 metrics jobs, each writing all 21
+    """21 eval slices x 4 doses x 8 methods: 28 denoise and 28 metrics jobs, each writing all 21
     slices' files and logging under eval_slices/."""
     workdir = make_workdir(tmp_path)
     process = snakemake(workdir, "-n", "--cores", "1")
@@ -64,7 +64,7 @@ def files_under(folder: Path) -> dict[str, bytes]:
 @pytest.mark.slow
 def test_per_slice_jobs_write_the_same_files(tiny_study, tmp_path):
     """The tiny study (one job per method and dose) again with one job per method, eval slice
-    and dose: 7 x 2 x 2 denoise and metrics jobs, every denoised stack, sidecar and metric table
+    and dose: 8 x 2 x 2 denoise and metrics jobs, every denoised stack, sidecar and metric table
     bitwise as the default jobs wrote them; then a changed dose reruns only that dose's jobs, a
     changed filter only that filter's, and a dropped eval slice none."""
     workdir = tmp_path / "study"

@@ -33,7 +33,7 @@ AFTER_CNN_OUTPUTS = {
 
 
 def test_dry_run_of_default_config_lists_every_job(tmp_path):
-    """Default config: 49 embedded slices; 21 eval slices x 4 doses x 7 methods, a denoise and a
+    """Default config: 49 embedded slices; 21 eval slices x 4 doses x 8 methods, a denoise and a
     metrics job per method and dose for all 21 slices and both realizations; 28 training slices,
     each simulated at the 10 training doses in one job; the authors' DnCNN-B, its last layer's
     exact optimum, fine-tuned two ways."""
@@ -52,8 +52,8 @@ def test_dry_run_of_default_config_lists_every_job(tmp_path):
         "last_layer_optimum": 1,
         "per_dose_original": 1,
         "finetune_dncnn": 2,
-        "denoise": 4 * 7,
-        "metrics": 4 * 7,
+        "denoise": 4 * 8,
+        "metrics": 4 * 8,
         "collect_metrics": 1,
         "stats": 1,
         "claims": 1,
@@ -69,7 +69,7 @@ def test_dry_run_of_default_config_lists_every_job(tmp_path):
         "figure_training": 1,
         "figure_per_dose": 1,
         "dicom_full_dose": 1,
-        "dicom_denoised": 4 * 7,
+        "dicom_denoised": 4 * 8,
         "all": 1,
     }
     assert "resources: tmpdir=/tmp, gpu=1" in process.stdout
@@ -122,7 +122,7 @@ def dry_run_with(workdir, section: str, change: dict):
 def test_tiny_study_writes_metrics_and_stats(tiny_study):
     """Every eval unit gets every metric; stats hold each dose x method x metric once."""
     metrics = read_table(tiny_study / "results/metrics/metrics.tsv")
-    assert len(metrics) == 2 * 2 * 7 * 2  # doses x realizations x methods x eval slices
+    assert len(metrics) == 2 * 2 * 8 * 2  # doses x realizations x methods x eval slices
     assert {(row["image"], row["patient"]) for row in metrics} == {
         ("abdomen", "PANCREAS_0001"), ("kits_01", "KiTS-00072")
     }
@@ -168,12 +168,12 @@ def test_changing_one_eval_dose_reruns_only_that_dose(tiny_study, tmp_path):
     mtimes = {path: path.stat().st_mtime_ns for path in kept if path.is_file()}
 
     dry = snakemake(workdir, "--configfile", "config/changed.yaml", "-n", "--cores", "1")
-    assert len(mtimes) > 3 * 7
+    assert len(mtimes) > 3 * 8
     assert job_counts(dry.stdout) == {
         "simulate": 2,
-        "denoise": 7,
-        "metrics": 7,
-        "dicom_denoised": 7,
+        "denoise": 8,
+        "metrics": 8,
+        "dicom_denoised": 8,
         "collect_metrics": 1,
         "stats": 1,
         **DOWNSTREAM_OF_STATS,
@@ -618,3 +618,39 @@ def test_an_error_about_a_config_value_names_its_key():
     assert str(error.value) == "config key dncnn.device: 'cuda' asked for, but no CUDA GPU is visible"
     with config_value("split"):
         pass
+
+
+def test_a_study_listing_bm3d_without_its_extra_stops_at_parse_time(tmp_path):
+    """One line names the extra; nothing runs."""
+    from importlib.util import find_spec
+
+    if find_spec("bm3d") is not None:
+        pytest.skip("the bm3d extra is installed here")
+    workdir = make_workdir(tmp_path, REPO / "config" / "test.yaml")
+    config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    config["denoise"] = {"methods": ["noisy", "gaussian", "bm3d", "dncnn"]}
+    (workdir / "config" / "bm3d.yaml").write_text(yaml.safe_dump(config))
+    process = snakemake(workdir, "--configfile", "config/bm3d.yaml", "-n", "--cores", "1", check=False)
+    assert process.returncode != 0
+    assert (
+        "ldct: config key denoise.methods: bm3d needs the optional extra 'bm3d': "
+        "pip install 'ldct[bm3d]'" in process.stdout + process.stderr
+    )
+    assert not (workdir / "results").exists()
+
+
+@pytest.mark.slow
+def test_bm3d_runs_in_a_tiny_study_with_its_extra(tmp_path):
+    """With ldct[bm3d] installed: told each image's noise spectrum, bm3d denoises the tiny
+    study's eval slices and beats the Gaussian filter's SSIM at the lower dose."""
+    pytest.importorskip("bm3d")
+    workdir = make_workdir(tmp_path, REPO / "config" / "test.yaml")
+    config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    config["denoise"] = {"methods": ["noisy", "gaussian", "bm3d", "dncnn"]}
+    (workdir / "config" / "bm3d.yaml").write_text(yaml.safe_dump(config))
+    snakemake(workdir, "--configfile", "config/bm3d.yaml", "--cores", "2", "results/stats/stats.tsv")
+    stats = read_table(workdir / "results/stats/stats.tsv")
+    ssim = {(r["method"], r["dose"]): float(r["mean"]) for r in stats if r["metric"] == "ssim_paper"}
+    assert ssim[("bm3d", "0.1")] > ssim[("gaussian", "0.1")]
+    meta = yaml.safe_load(next((workdir / "results/denoised/bm3d").rglob("*.json")).read_text())
+    assert meta["method"] == "bm3d"
