@@ -13,12 +13,8 @@ to the suite's results under ``denoisers``, for ``python benchmarks/run.py --rep
 
 from __future__ import annotations
 
-import argparse
 import datetime
-import json
-import time
 from importlib.util import find_spec
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -33,7 +29,7 @@ from ldct.simulation.low_dose import NoiseSettings, simulate_low_dose
 from ldct.simulation.mtf import parametric_mtf
 from ldct.simulation.nps import model_noise_power_spectrum
 from projection_speed import SPACING, phantom
-from timing import machine
+from timing import interleaved, machine, separate
 
 
 def measure(repeats: int) -> dict:
@@ -52,12 +48,7 @@ def measure(repeats: int) -> dict:
         if entry.kind == "filter" and (entry.extra is None or find_spec(entry.extra) is not None)
     }
     runs["dncnn"] = lambda: network(low[None], ["benchmark slice"])
-    seconds = {name: [] for name in runs}
-    for _ in range(repeats):
-        for name, run in runs.items():
-            start = time.perf_counter()
-            run()
-            seconds[name].append(time.perf_counter() - start)
+    seconds = interleaved(runs, repeats, torch.device("cpu"))
     return {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "machine": machine(torch.device("cpu")),
             "seconds": {name: min(values) for name, values in seconds.items()}}
@@ -77,16 +68,7 @@ def markdown(result: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--into", type=Path, help="a results.json to add the result to")
-    args = parser.parse_args()
-    result = measure(args.repeats)
-    if args.into:
-        results = json.loads(args.into.read_text())
-        results["denoisers"] = result
-        args.into.write_text(json.dumps(results, indent=2) + "\n")
-    print(markdown(result))
+    separate(__doc__.splitlines()[0], "denoisers", measure, markdown)
 
 
 if __name__ == "__main__":

@@ -16,9 +16,7 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime
-import json
 import time
 from pathlib import Path
 
@@ -29,7 +27,7 @@ import yaml
 from ldct.simulation.low_dose import NoiseSettings, projection_scan, simulate_low_dose
 from ldct.simulation.mtf import parametric_mtf
 from ldct.study.design import load_study
-from timing import machine
+from timing import machine, separate
 
 REPO = Path(__file__).resolve().parents[1]
 SHAPE = (250, 350)
@@ -108,16 +106,7 @@ def markdown(result: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--into", type=Path, help="a results.json to add the result to")
-    args = parser.parse_args()
-    result = measure(args.repeats)
-    if args.into:
-        results = json.loads(args.into.read_text())
-        results["projection"] = result
-        args.into.write_text(json.dumps(results, indent=2) + "\n")
-    print(markdown(result))
+    separate(__doc__.splitlines()[0], "projection", measure, markdown)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -26,6 +25,7 @@ import yaml
 
 from ldct.study.variants import StudyVariants, read_variants
 from study_time import REPO, benchmark_sums, fresh_workdir, run_snakemake
+from timing import add_to_results
 
 
 def study_folders(workdir: Path) -> dict[str, Path]:
@@ -85,9 +85,7 @@ def main() -> None:
         times = run_snakemake(workdir, *extra, "--cores", args.cores, "sensitivity")
         result = summarise(workdir, times["wall_s"], args.cores)
     if args.into:
-        results = json.loads(args.into.read_text())
-        results["sensitivity"] = result
-        args.into.write_text(json.dumps(results, indent=2) + "\n")
+        add_to_results(args.into, "sensitivity", result)
     print(markdown(result))
 
 

@@ -8,6 +8,7 @@ import argparse
 import json
 import platform
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 import torch
@@ -89,3 +90,24 @@ def standalone(description: str, measure: Callable[..., dict], markdown: Callabl
     as_json = arguments.pop("json")
     result = measure(**arguments)
     print(json.dumps(result, indent=2) if as_json else markdown(result))
+
+
+def add_to_results(path: Path, key: str, result: dict) -> None:
+    """Add ``result`` under ``key`` to the suite's ``results.json`` at ``path`` (for
+    ``run.py --report-only``), keeping everything else in it."""
+    results = json.loads(path.read_text())
+    results[key] = result
+    path.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def separate(description: str, key: str, measure: Callable[[int], dict], markdown: Callable[[dict], str]) -> None:
+    """The command line of a benchmark the suite does not run: ``--repeats`` for ``measure``, and
+    ``--into results.json`` adds the result there under ``key``; prints ``markdown(result)``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--into", type=Path, help="a results.json to add the result to")
+    args = parser.parse_args()
+    result = measure(args.repeats)
+    if args.into:
+        add_to_results(args.into, key, result)
+    print(markdown(result))
