@@ -3,8 +3,8 @@ the job's slices, in the order of its outputs).
 
 Each slice's sidecar is its low-dose stack's plus the method and its parameters (for a method
 that is told the noise SD, each image's under ``noise_sd_hu``); its ``inputs``
-(path -> hex SHA-256 of that low-dose stack and, for a CNN, the weights) replace the low-dose
-stack's.
+(path -> hex SHA-256 of that low-dose stack and, for a CNN, the weights, for a method told the
+noise's spectrum the MTF table) replace the low-dose stack's.
 """
 
 import numpy as np
@@ -12,9 +12,9 @@ import numpy as np
 from ldct.core.methods import METHODS
 from ldct.core.stacks import draws
 from ldct.core.storage import load_image, save_stack
+from ldct.denoising.bm3d import bm3d_psd
 from ldct.denoising.filters import denoise
 from ldct.report.provenance import input_checksums
-from ldct.denoising.bm3d import bm3d_psd
 from ldct.simulation.low_dose import stack_noise_sd_hu
 from ldct.simulation.mtf import read_mtf_table, tabulated_mtf
 from ldct.simulation.nps import stack_noise_power_spectra
@@ -66,7 +66,8 @@ def known_noise(meta, stack):
 def main():
     method = snakemake.wildcards.method
     network = network_denoiser() if "model" in snakemake.input.keys() else None
-    weights = [snakemake.input.model] if network else []
+    other_inputs = [snakemake.input.model] if network else []
+    other_inputs += [snakemake.input.mtf] if "mtf" in snakemake.input.keys() else []
     for low_dose, denoised_path in zip(snakemake.input.images, snakemake.output.images, strict=True):
         stack, meta = load_image(low_dose)
         parameters = dict(snakemake.params.parameters)
@@ -82,7 +83,7 @@ def main():
         meta.update(
             method=method,
             method_parameters=parameters,
-            inputs=input_checksums([low_dose, *weights]),
+            inputs=input_checksums([low_dose, *other_inputs]),
         )
         save_stack(denoised_path, denoised, meta)
 
