@@ -118,7 +118,7 @@ def check_provenance(workdir: Path) -> None:
     sidecars = sorted((workdir / "results").glob("hu/*.json"))
     sidecars += sorted((workdir / "results").glob("simulated/*/*.json"))
     sidecars += sorted((workdir / "results").glob("denoised/*/*/*.json"))
-    assert len(sidecars) == 3 + 2 * 2 + 7 * 2 * 2
+    assert len(sidecars) == 3 + 2 * 2 + 8 * 2 * 2
     for sidecar in sidecars:
         inputs = json.loads(sidecar.read_text())["inputs"]
         assert inputs, sidecar

@@ -51,7 +51,7 @@ def test_method_facts_come_from_the_registry():
     default = study()
     assert default.cnn_methods == ["dncnn", "dncnn_tra", "dncnn_full"]
     assert default.finetuned_methods == ["dncnn_tra", "dncnn_full"]
-    assert "noisy" not in default.figure_methods and len(default.figure_methods) == 6
+    assert "noisy" not in default.figure_methods and len(default.figure_methods) == 7
     assert default.trained_models() == {
         "DnCNN, pretraining (natural images)": "results/dncnn/pretrained/epochs.tsv",
         "DnCNN_Tra, last layer fine-tuned": "results/dncnn/dncnn_tra/epochs.tsv",
