@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from conftest import REPO
+from ldct.core.methods import METHODS
 
 #: Import name -> the package that provides it (conda or pip name, as the env files write it).
 PACKAGES = {
@@ -38,6 +39,9 @@ PLUGINS = {
     "scikit-image": {"pywavelets"},  # estimate_sigma (nl_means told to estimate the noise)
 }
 ALWAYS = {"python", "pip"}
+#: Modules of the methods' optional extras (bm3d: non-commercial licence): never in an env file,
+#: whose users add them as they add the extra (envs/torch.yaml says how).
+OPTIONAL_EXTRAS = {entry.extra for entry in METHODS.values() if entry.extra}
 RULE = re.compile(r"^\s*rule (\w+):\n(?P<body>(?:\s{4,}.*\n|\n)+)", re.MULTILINE)
 
 
@@ -126,7 +130,7 @@ def test_every_rule_but_all_has_an_env_and_a_script():
 def test_each_env_lists_exactly_what_its_rules_import():
     needed: dict[str, set[str]] = {}
     for rule, (env, script) in rule_envs_and_scripts().items():
-        modules = script_imports(script)
+        modules = script_imports(script) - OPTIONAL_EXTRAS
         unknown = modules - set(PACKAGES)
         assert not unknown, f"rule {rule} imports {unknown}: add them to PACKAGES"
         needed.setdefault(env, set()).update(PACKAGES[module] for module in modules)

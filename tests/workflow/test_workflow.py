@@ -13,7 +13,7 @@ import yaml
 from conftest import REPO, job_counts, make_workdir, one_ldct_message, snakemake
 from ldct.core.storage import INCOMPLETE_FOLDER, read_table
 
-METHODS = ["dncnn", "dncnn_full", "dncnn_tra", "gaussian", "median", "noisy", "wiener"]
+METHODS = ["dncnn", "dncnn_full", "dncnn_tra", "gaussian", "median", "nl_means", "noisy", "wiener"]
 METRICS = ["ssim_paper", "psnr_paper", "ssim_window", "psnr_window"]
 # The jobs that follow a new stats table: the claims check, its page and the score figures.
 DOWNSTREAM_OF_STATS = {"claims": 1, "statistics_page": 1, "figure_scores": 4}
