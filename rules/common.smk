@@ -312,7 +312,8 @@ def denoise_inputs(wildcards):
     }
     if STUDY.method(wildcards.method).kind == "cnn":
         inputs["model"] = model_file(wildcards, wildcards.method)
-    if STUDY.method(wildcards.method).noise_psd:  # told the noise's spectrum: MTF-shaped
+    # A method told the noise's spectrum needs the MTF that shapes it.
+    if STUDY.method(wildcards.method).noise_psd:
         inputs["mtf"] = owned(wildcards, STAGE_KEYS["mtf"], "mtf/mtf_curve.tsv")
     return inputs
 
