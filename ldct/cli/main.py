@@ -20,7 +20,7 @@ import jsonschema
 import yaml
 
 from ldct.core.errors import LdctInputError
-from ldct.core.methods import METHODS, missing_extras
+from ldct.core.methods import METHODS, require_extras
 from ldct.denoising.scaling import HU_SCALINGS
 from ldct.simulation.full_dose_noise import MEASURE
 from ldct.simulation.low_dose import MULTIPLIER_READINGS, NOISE_DOMAINS, NOISE_LAWS, NOISE_SPECTRA
@@ -139,8 +139,7 @@ def _denoise(args: argparse.Namespace):
 
     model = Path(args.method)
     if args.method in METHODS and METHODS[args.method].kind == "filter":
-        for name, extra in missing_extras([args.method]):
-            raise LdctInputError(f"--method {name} needs the optional extra '{extra}': pip install 'ldct[{extra}]'")
+        require_extras([args.method], "--method")
         parameters = dict(args.param)
         schema = {"type": "object", "additionalProperties": False,
                   "properties": dict(METHODS[args.method].parameters)}

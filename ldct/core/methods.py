@@ -139,12 +139,17 @@ def default_methods() -> list[str]:
     return [name for name, entry in METHODS.items() if entry.extra is None]
 
 
-def missing_extras(names: list[str]) -> list[tuple[str, str]]:
-    """(method, extra) for each of ``names`` whose optional extra is not installed."""
+def require_extras(names: list[str], where: str) -> None:
+    """Stop with LdctInputError naming ``where`` (a config key or CLI option) when one of
+    ``names`` needs an optional extra that is not installed."""
     from importlib.util import find_spec
 
-    return [(name, METHODS[name].extra) for name in names
-            if METHODS[name].extra is not None and find_spec(METHODS[name].extra) is None]
+    from ldct.core.errors import LdctInputError
+
+    for name in names:
+        extra = METHODS[name].extra
+        if extra is not None and find_spec(extra) is None:
+            raise LdctInputError(f"{where}: {name} needs the optional extra '{extra}': pip install 'ldct[{extra}]'")
 
 
 def method(name: str) -> Method:

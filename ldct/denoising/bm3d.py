@@ -2,7 +2,7 @@
 
 The ``bm3d`` package (Mäkinen, Azzari and Foi, Tampere University) is free for non-commercial use
 only, so ldct never depends on it: ``pip install 'ldct[bm3d]'`` adds it, and a study that lists
-the method without it stops before running (:func:`ldct.core.methods.missing_extras`).
+the method without it stops before running (:func:`ldct.core.methods.require_extras`).
 
 BM3D is told the noise's power spectrum, which the simulation knows: the noise of a simulated
 image is stationary with the NPS of its reading (:func:`ldct.simulation.nps.model_noise_power_spectrum`:

@@ -18,7 +18,7 @@ import yaml
 
 from ldct.core.doses import dose_label
 from ldct.core.errors import LdctInputError
-from ldct.core.methods import METHODS, default_methods, finetuned_among, missing_extras, parameters_schema
+from ldct.core.methods import METHODS, default_methods, finetuned_among, parameters_schema, require_extras
 
 
 def _validator_filling_defaults(validator_class):
@@ -183,11 +183,7 @@ def _check_consistency(config: dict[str, Any]) -> None:
     _check_tcia(config)
     _check_figures(config)
     methods = config["denoise"]["methods"]
-    for name, extra in missing_extras(methods):
-        raise LdctInputError(
-            f"config key denoise.methods: {name} needs the optional extra '{extra}': "
-            f"pip install 'ldct[{extra}]'"
-        )
+    require_extras(methods, "config key denoise.methods")
     if config["stats"]["reference"] not in methods:
         raise LdctInputError(
             f"config key stats.reference: '{config['stats']['reference']}' is not one of "

@@ -179,6 +179,17 @@ def test_bad_arguments_stop_with_one_line_and_write_nothing(arguments, message, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["full"]
 
 
+def test_bm3d_without_its_extra_stops_naming_the_extra(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "bm3d" else real(name))
+    inputs = series_folder(tmp_path / "full", KITS[:1])
+    assert main(["denoise", "--method", "bm3d", "--quiet", str(inputs), str(tmp_path / "out")]) == 1
+    assert "ldct: --method: bm3d needs the optional extra 'bm3d': pip install 'ldct[bm3d]'" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["full"]
+
+
 def test_a_bad_input_file_or_a_full_output_folder_is_named_and_nothing_is_written(tmp_path, capsys):
     inputs = series_folder(tmp_path / "full", KITS[:1])
     (inputs / "notes.txt").write_text("not DICOM")

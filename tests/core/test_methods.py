@@ -11,6 +11,7 @@ import pytest
 from scipy import ndimage
 
 from conftest import REPO, snakemake
+from ldct.core.errors import LdctInputError
 from ldct.core.methods import (
     METHODS,
     REGISTRY,
@@ -18,7 +19,7 @@ from ldct.core.methods import (
     default_methods,
     method,
     method_label,
-    missing_extras,
+    require_extras,
     paper_filters,
     parameters_schema,
     registered,
@@ -86,7 +87,9 @@ def test_a_method_of_an_optional_extra_is_not_a_default_and_its_absence_is_found
     assert default_methods() == [name for name in METHODS if name != "bm3d"]
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "bm3d" else real(name))
-    assert missing_extras(["gaussian", "bm3d", "nl_means"]) == [("bm3d", "bm3d")]
+    require_extras(["gaussian", "nl_means"], "--method")
+    with pytest.raises(LdctInputError, match=r"^--method: bm3d needs the optional extra 'bm3d'"):
+        require_extras(["gaussian", "bm3d", "nl_means"], "--method")
 
 
 @pytest.mark.parametrize(
