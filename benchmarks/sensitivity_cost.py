@@ -10,7 +10,7 @@
   ``python benchmarks/run.py --report-only`` writes it into ``results.md``.
 
     python benchmarks/sensitivity_cost.py [--cores 8] [--into benchmarks/results.json]
-    python benchmarks/sensitivity_cost.py --finished DIR --wall-s 5400 --into benchmarks/results.json
+    python benchmarks/sensitivity_cost.py --finished DIR --wall-s 5400 --note "..." --into benchmarks/results.json
 """
 
 from __future__ import annotations
@@ -65,6 +65,8 @@ def markdown(result: dict[str, Any]) -> str:
         lines.append(
             f"| {name} | {study['jobs']} | {study['wall_s']:.0f} | {study['cpu_s']:.0f} | {study['finetunings']} |"
         )
+    if result.get("note"):
+        lines += ["", result["note"]]
     return "\n".join(lines)
 
 
@@ -74,6 +76,7 @@ def main() -> None:
     parser.add_argument("--finished", type=Path, help="a folder where snakemake sensitivity has run")
     parser.add_argument("--wall-s", type=float, help="that run's wall time (with --finished)")
     parser.add_argument("--into", type=Path, help="a results.json to add the result to")
+    parser.add_argument("--note", help="how the run was made (machine, interruptions), printed below the table")
     args = parser.parse_args()
     if args.finished:
         if args.wall_s is None:
@@ -84,6 +87,8 @@ def main() -> None:
         shutil.copy(REPO / "config" / "sensitivity.yaml", workdir / "config" / "sensitivity.yaml")
         times = run_snakemake(workdir, *extra, "--cores", args.cores, "sensitivity")
         result = summarise(workdir, times["wall_s"], args.cores)
+    if args.note:
+        result["note"] = args.note
     if args.into:
         add_to_results(args.into, "sensitivity", result)
     print(markdown(result))
