@@ -29,7 +29,7 @@ from ldct.simulation.low_dose import NoiseSettings, simulate_low_dose
 from ldct.simulation.mtf import parametric_mtf
 from ldct.simulation.nps import model_noise_power_spectrum
 from projection_speed import SPACING, phantom
-from timing import interleaved, machine, separate
+from timing import dated, interleaved, machine, separate
 
 
 def measure(repeats: int) -> dict:
@@ -57,8 +57,8 @@ def measure(repeats: int) -> dict:
 def markdown(result: dict) -> str:
     seconds = result["seconds"]
     lines = [
-        f"{result['date']}: a 250 x 350 slice at 10 % dose, one thread, {result['machine']['cpu_capability']}, "
-        "best of the interleaved runs (`bm3d` only with the extra `ldct[bm3d]` installed):",
+        dated(result, f"a 250 x 350 slice at 10 % dose, one thread, {result['machine']['cpu_capability']}, "
+              "best of the interleaved runs (`bm3d` only with the extra `ldct[bm3d]` installed):"),
         "",
         "| method | s per slice | x the Gaussian filter |",
         "| --- | --- | --- |",

@@ -27,7 +27,7 @@ import yaml
 from ldct.simulation.low_dose import NoiseSettings, projection_scan, simulate_low_dose
 from ldct.simulation.mtf import parametric_mtf
 from ldct.study.design import load_study
-from timing import machine, separate
+from timing import dated, machine, separate
 
 REPO = Path(__file__).resolve().parents[1]
 SHAPE = (250, 350)
@@ -88,8 +88,8 @@ def measure(repeats: int) -> dict:
 def markdown(result: dict) -> str:
     ratio = result["projection_draw_s"] / result["image_draw_s"]
     return "\n".join([
-        f"{result['date']}: a 250 x 350 slice at 1 mm, {result['machine']['cpu_capability']}, best of the "
-        "interleaved runs:",
+        dated(result, f"a 250 x 350 slice at 1 mm, {result['machine']['cpu_capability']}, best of the "
+              "interleaved runs:"),
         "",
         "| step | s |",
         "| --- | --- |",

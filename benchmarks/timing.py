@@ -100,6 +100,12 @@ def add_to_results(path: Path, key: str, result: dict) -> None:
     path.write_text(json.dumps(results, indent=2) + "\n")
 
 
+def dated(result: dict, text: str) -> str:
+    """``text`` opened by the date ``result`` was measured ("DATE: text"), or capitalised where the
+    result was recorded without a date."""
+    return f"{result['date']}: {text}" if "date" in result else text[:1].upper() + text[1:]
+
+
 def separate(description: str, key: str, measure: Callable[[int], dict], markdown: Callable[[dict], str]) -> None:
     """The command line of a benchmark the suite does not run: ``--repeats`` for ``measure``, and
     ``--into results.json`` adds the result there under ``key``; prints ``markdown(result)``."""
