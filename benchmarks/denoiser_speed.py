@@ -13,7 +13,6 @@ to the suite's results under ``denoisers``, for ``python benchmarks/run.py --rep
 
 from __future__ import annotations
 
-import datetime
 from importlib.util import find_spec
 
 import numpy as np
@@ -29,7 +28,7 @@ from ldct.simulation.low_dose import NoiseSettings, simulate_low_dose
 from ldct.simulation.mtf import parametric_mtf
 from ldct.simulation.nps import model_noise_power_spectrum
 from projection_speed import SPACING, phantom
-from timing import dated, interleaved, machine, separate
+from timing import dated, interleaved, separate
 
 
 def measure(repeats: int) -> dict:
@@ -49,9 +48,7 @@ def measure(repeats: int) -> dict:
     }
     runs["dncnn"] = lambda: network(low[None], ["benchmark slice"])
     seconds = interleaved(runs, repeats, torch.device("cpu"))
-    return {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "machine": machine(torch.device("cpu")),
-            "seconds": {name: min(values) for name, values in seconds.items()}}
+    return {"seconds": {name: min(values) for name, values in seconds.items()}}
 
 
 def markdown(result: dict) -> str:

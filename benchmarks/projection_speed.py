@@ -16,18 +16,16 @@
 
 from __future__ import annotations
 
-import datetime
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
 import yaml
 
 from ldct.simulation.low_dose import NoiseSettings, projection_scan, simulate_low_dose
 from ldct.simulation.mtf import parametric_mtf
 from ldct.study.design import load_study
-from timing import dated, machine, separate
+from timing import dated, separate
 
 REPO = Path(__file__).resolve().parents[1]
 SHAPE = (250, 350)
@@ -75,8 +73,6 @@ def measure(repeats: int) -> dict:
     train_slices = len(study.train_images)
     draws = eval_jobs * study.realizations + train_slices * len(study.train_doses)
     result.update(
-        date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        machine=machine(torch.device("cpu")),
         jobs=eval_jobs + train_slices,
         draws=draws,
         study_image_s=draws * result["image_draw_s"],

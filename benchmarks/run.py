@@ -19,7 +19,6 @@ default this folder).
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import tempfile
 from pathlib import Path
@@ -29,7 +28,7 @@ import torch
 import dncnn_inference
 import finetune_speed
 from ldct.core.devices import resolve_device
-from timing import machine, matmul_tflops
+from timing import matmul_tflops, stamp
 
 HERE = Path(__file__).resolve().parent
 #: Results that their own scripts add with ``--into results.json``, kept when the suite reruns.
@@ -55,8 +54,7 @@ def main() -> None:
         return
     device = resolve_device(args.device)
     results = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": machine(device),
+        **stamp(device),
         "matmul_tflops": {"bfloat16": matmul_tflops(device, torch.bfloat16)},
         "inference": dncnn_inference.measure(args.slices, 512, 512, args.repeats, args.device),
         "finetuning": finetune_speed.measure(args.patches, args.epochs, args.repeats, args.device),

@@ -5,6 +5,7 @@ benchmark run alone."""
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import platform
 import time
@@ -100,6 +101,12 @@ def add_to_results(path: Path, key: str, result: dict) -> None:
     path.write_text(json.dumps(results, indent=2) + "\n")
 
 
+def stamp(device: torch.device) -> dict[str, Any]:
+    """When and where a result is measured: ``date`` (UTC, ISO 8601) and ``machine``."""
+    return {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "machine": machine(device)}
+
+
 def dated(result: dict, text: str) -> str:
     """``text`` opened by the date ``result`` was measured ("DATE: text"), or capitalised where the
     result was recorded without a date."""
@@ -107,13 +114,14 @@ def dated(result: dict, text: str) -> str:
 
 
 def separate(description: str, key: str, measure: Callable[[int], dict], markdown: Callable[[dict], str]) -> None:
-    """The command line of a benchmark the suite does not run: ``--repeats`` for ``measure``, and
-    ``--into results.json`` adds the result there under ``key``; prints ``markdown(result)``."""
+    """The command line of a benchmark the suite does not run: ``--repeats`` for ``measure``, whose
+    result gains the date and the CPU (:func:`stamp`); ``--into results.json`` adds it there under
+    ``key``; prints ``markdown(result)``."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--into", type=Path, help="a results.json to add the result to")
     args = parser.parse_args()
-    result = measure(args.repeats)
+    result = {**stamp(torch.device("cpu")), **measure(args.repeats)}
     if args.into:
         add_to_results(args.into, key, result)
     print(markdown(result))
