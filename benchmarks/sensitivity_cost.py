@@ -1,7 +1,9 @@
 """What the sensitivity study costs, study by study (benchmarks/results.md, "The sensitivity study").
 
-* Runs ``snakemake sensitivity --cores N`` on the default config in a fresh folder (or, with
-  ``--finished DIR``, reads a folder where it has run, with the wall time given by ``--wall-s``).
+* Runs ``snakemake sensitivity --cores N`` on the default config in a fresh folder (with
+  ``--tiny``, on the tests' tiny config ``config/test.yaml``: every declared variant run end to
+  end in minutes, where the test suite runs a subset; or, with ``--finished DIR``, reads a folder
+  where it has run, with the wall time given by ``--wall-s``).
 * Per study (the default, then each variant and factorial cell of ``config/sensitivity.yaml``):
   the jobs that ran in its own results folder and the wall and CPU seconds their ``benchmark:``
   files sum to. A variant that shares every job of another study runs only its statistics and
@@ -10,6 +12,7 @@
   ``python benchmarks/run.py --report-only`` writes it into ``results.md``.
 
     python benchmarks/sensitivity_cost.py [--cores 8] [--into benchmarks/results.json]
+    python benchmarks/sensitivity_cost.py --tiny --cores 2
     python benchmarks/sensitivity_cost.py --finished DIR --wall-s 5400 --note "..." --into benchmarks/results.json
 """
 
@@ -35,8 +38,9 @@ def study_folders(workdir: Path) -> dict[str, Path]:
     return {name: workdir / "results" / StudyVariants.folder(name) for name in names}
 
 
-def summarise(workdir: Path, wall_s: float, cores: str) -> dict[str, Any]:
-    """Per study: jobs, summed job wall and CPU seconds, fine-tunings; and the totals."""
+def summarise(workdir: Path, wall_s: float, cores: str, config: str = "default") -> dict[str, Any]:
+    """Per study: jobs, summed job wall and CPU seconds, fine-tunings; and the totals (``config``:
+    which config the run was on)."""
     studies = {}
     for name, folder in study_folders(workdir).items():
         sums = benchmark_sums(folder)
@@ -46,14 +50,14 @@ def summarise(workdir: Path, wall_s: float, cores: str) -> dict[str, Any]:
             "cpu_s": sum(rule["cpu_s"] for rule in sums.values()),
             "finetunings": int(sums.get("finetune_dncnn", {}).get("jobs", 0)),
         }
-    return {"cores": cores, "wall_s": wall_s, "studies": studies}
+    return {"cores": cores, "config": config, "wall_s": wall_s, "studies": studies}
 
 
 def markdown(result: dict[str, Any]) -> str:
     studies = result["studies"]
     jobs = sum(study["jobs"] for study in studies.values())
     lines = [
-        f"`snakemake sensitivity --cores {result['cores']}` on the default config: "
+        f"`snakemake sensitivity --cores {result['cores']}` on the {result.get('config', 'default')} config: "
         f"**{result['wall_s']:.0f} s** wall for {jobs} jobs in {len(studies)} studies "
         "(the default study included). Each study's own jobs (those in its results folder; a "
         "study that agrees with an earlier one on a stage reads that one's outputs instead):",
@@ -77,16 +81,18 @@ def main() -> None:
     parser.add_argument("--wall-s", type=float, help="that run's wall time (with --finished)")
     parser.add_argument("--into", type=Path, help="a results.json to add the result to")
     parser.add_argument("--note", help="how the run was made (machine, interruptions), printed below the table")
+    parser.add_argument("--tiny", action="store_true", help="run on the tests' tiny config (config/test.yaml)")
     args = parser.parse_args()
     if args.finished:
         if args.wall_s is None:
             parser.error("--finished needs --wall-s")
         result = summarise(args.finished, args.wall_s, args.cores)
     else:
-        workdir, extra = fresh_workdir(Path(tempfile.mkdtemp(prefix="ldct-sensitivity-")), {})
+        tiny = yaml.safe_load((REPO / "config" / "test.yaml").read_text()) if args.tiny else {}
+        workdir, extra = fresh_workdir(Path(tempfile.mkdtemp(prefix="ldct-sensitivity-")), tiny)
         shutil.copy(REPO / "config" / "sensitivity.yaml", workdir / "config" / "sensitivity.yaml")
         times = run_snakemake(workdir, *extra, "--cores", args.cores, "sensitivity")
-        result = summarise(workdir, times["wall_s"], args.cores)
+        result = summarise(workdir, times["wall_s"], args.cores, "tiny" if args.tiny else "default")
     if args.note:
         result["note"] = args.note
     if args.into:

@@ -77,9 +77,34 @@ def job_counts(dry_run_output: str) -> dict[str, int]:
     return counts
 
 
+#: Most test workers ``pytest -n auto`` starts: each holds torch and its own studies in memory.
+MAX_WORKERS = 4
+#: The xdist group of every test that reads the tiny study: one worker builds it and runs them.
+TINY_STUDY_GROUP = "tiny_study"
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """One worker per usable CPU, at most :data:`MAX_WORKERS`."""
+    from ldct.core.devices import usable_cpus
+
+    return min(usable_cpus(), MAX_WORKERS)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Every test that reads the tiny study joins its xdist group (``--dist loadgroup``; before
+    xdist reads the groups), so that the study is built once per run, not once per worker; the
+    group goes first, its worker being the one with the longest queue."""
+    for item in items:
+        if "tiny_study" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(TINY_STUDY_GROUP))
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+
+
 @pytest.fixture(scope="session")
 def tiny_study(tmp_path_factory) -> Path:
-    """A working directory in which the whole DAG has run on config/test.yaml."""
+    """A working directory in which the whole DAG has run on config/test.yaml (built once per
+    run: its tests share one xdist worker)."""
     workdir = make_workdir(tmp_path_factory.mktemp("tiny_study"), REPO / "config" / "test.yaml")
     snakemake(workdir, "--configfile", "config/test.yaml", "--cores", "2")
     return workdir

@@ -66,8 +66,10 @@ def test_the_fit_does_not_depend_on_the_scale_of_the_differences():
     differences, patients = _balanced(3, 6, 0.4, 1.0, 0.5, 4)
     result = patient_mixed_test(differences, patients)
     scaled = patient_mixed_test(differences * 1e-4, patients)
-    assert_allclose(scaled.mean_difference, result.mean_difference * 1e-4, rtol=1e-6)
-    assert_allclose(scaled.p_value, result.p_value, rtol=1e-6)
+    # d / sd(d) differs by rounding between the two, which moves the optimiser's end point by
+    # up to its tolerance (about 4e-5 relative on p, ldct.evaluation.mixed.OPTIMIZER).
+    assert_allclose(scaled.mean_difference, result.mean_difference * 1e-4, rtol=1e-4)
+    assert_allclose(scaled.p_value, result.p_value, rtol=1e-4)
 
 
 def test_strong_patient_offsets_make_the_mixed_p_much_larger_than_the_t_test():

@@ -386,7 +386,8 @@ def test_summarize_mixed_columns_and_disagreement_with_the_t_test():
     assert row["p_value"] < 0.05 < row["mixed_p"]
     assert_allclose([row["mixed_mean_difference"], row["mixed_p"]],
                     [expected.mean_difference, expected.p_value],
-                    rtol=1e-5)  # d = (k + d) - k: rounding moves the optimiser's end point
+                    rtol=1e-4)  # d = (k + d) - k: rounding moves the optimiser's end point, by up
+    # to its tolerance (about 4e-5 relative on p, ldct.evaluation.mixed.OPTIMIZER)
     assert row["tests_agree"] == "no"
 
 

@@ -43,12 +43,14 @@ def test_auto_takes_float32_at_once_on_a_cpu_without_avx512(monkeypatch, capabil
 
 
 @pytest.mark.parametrize(
-    "bfloat16_seconds, expected",
-    [(0.5, "bfloat16"), (1.0 / MIN_SPEEDUP, "bfloat16"), (0.9, "float32"), (2.0, "float32")],
+    "float32_seconds, bfloat16_seconds, expected",
+    # The tie (exactly MIN_SPEEDUP) in times that binary floating point holds exactly, so that
+    # the fake clock's sums decide nothing.
+    [(1.0, 0.5, "bfloat16"), (MIN_SPEEDUP, 1.0, "bfloat16"), (1.0, 0.9, "float32"), (1.0, 2.0, "float32")],
 )
-def test_auto_measures_on_an_avx512_cpu(monkeypatch, bfloat16_seconds, expected):
+def test_auto_measures_on_an_avx512_cpu(monkeypatch, float32_seconds, bfloat16_seconds, expected):
     monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "AVX512")
-    step = FakeStep({"float32": 1.0, "bfloat16": bfloat16_seconds})
+    step = FakeStep({"float32": float32_seconds, "bfloat16": bfloat16_seconds})
     assert choose_precision("auto", CPU, step, repeats=2, clock=step.clock) == expected
     counts = {precision: len(list(calls)) for precision, calls in itertools.groupby(step.calls)}
     assert counts == {"float32": 3, "bfloat16": 3}  # a warm-up and two timed steps each
