@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ldct.cli.main import DEFAULT_HU_WINDOW, DEFAULT_MTF_LP_PER_MM, DEFAULT_NOISE
 from ldct.core.window import HuWindow
 from ldct.denoising.checkpoints import load_model
 from ldct.denoising.inference import denoise_stack
@@ -20,11 +21,6 @@ from ldct.io.prepare import SliceSettings, prepare_slice
 from ldct.simulation.low_dose import NoiseSettings, simulate_low_dose
 from ldct.simulation.mtf import parametric_mtf
 
-#: The default study's noise and MTF (config/config.yaml).
-DEFAULT_NOISE = NoiseSettings(
-    law="paper", multiplier_applies_to="total", spectrum="mtf2", full_dose_sigma_hu=10.0, full_dose_photons=10_000
-)
-DEFAULT_MTF = parametric_mtf(0.35, 0.60)
 
 
 def test_the_original_dncnns_score_follows_the_dose():
@@ -37,10 +33,13 @@ def test_the_original_dncnns_score_follows_the_dose():
     full = full[60:188, 110:238]
     spacing = tuple(meta["pixel_spacing_mm"])
     model, _ = load_model(DEFAULT_ORIGINAL)
+    noise = NoiseSettings.from_config(DEFAULT_NOISE)
+    curve = parametric_mtf(DEFAULT_MTF_LP_PER_MM["mtf50"], DEFAULT_MTF_LP_PER_MM["mtf10"])
+    scaling = window_scaling(HuWindow(*DEFAULT_HU_WINDOW))
     scores = {}
     for dose in (0.5, 0.1):
-        low = simulate_low_dose(full, spacing, dose, DEFAULT_NOISE, DEFAULT_MTF, np.random.SeedSequence(5))
-        denoised = denoise_stack(model, low[None], window_scaling(HuWindow(-1000.0, 1000.0)), "cpu")[0]
+        low = simulate_low_dose(full, spacing, dose, noise, curve, np.random.SeedSequence(5))
+        denoised = denoise_stack(model, low[None], scaling, "cpu")[0]
         assert np.abs(denoised - low).mean() > 1.0, dose
         scores[dose] = paper_metrics(denoised, full)["ssim_paper"]
     assert scores[0.5] - scores[0.1] > 0.3, scores
